@@ -1,0 +1,82 @@
+"""The alert as gossamer stores it, and Alertmanager's merge and ordering rules."""
+
+from __future__ import annotations
+
+import functools
+
+import msgspec
+
+from gossamer.labels import LabelSet, compare_label_sets, fingerprint_hex
+from gossamer.timefmt import ZERO
+
+
+class Alert(msgspec.Struct, frozen=True):
+    """One alert after API defaulting (pipeline.md §2.1). Times are ns since the epoch.
+
+    ``timeout`` is Alertmanager's flag that ``ends_at`` was synthesised from
+    ``resolve_timeout`` rather than sent by the client.
+    """
+
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: int
+    ends_at: int
+    generator_url: str
+    updated_at: int
+    timeout: bool
+    fingerprint: int
+
+    def resolved_at(self, now_ns: int) -> bool:
+        """Whether the alert is resolved at ``now_ns`` (``EndsAt`` set and not after now)."""
+        return self.ends_at != ZERO and self.ends_at <= now_ns
+
+    @property
+    def fingerprint_hex(self) -> str:
+        return fingerprint_hex(self.fingerprint)
+
+    def __repr__(self) -> str:
+        return f"<Alert {self.fingerprint_hex} {dict(self.labels)!r} ends_at={self.ends_at}>"
+
+
+def merge(old: Alert, new: Alert, now_ns: int) -> Alert:
+    """Alertmanager's ``Alert.Merge`` (pipeline.md §2.4): the younger alert wins,
+    the earliest start is kept, and a real later end beats a synthesised one."""
+    older, younger = (new, old) if new.updated_at < old.updated_at else (old, new)
+    starts_at = min(old.starts_at, new.starts_at)
+    ends_at = younger.ends_at
+    if younger.resolved_at(now_ns):
+        if older.resolved_at(now_ns) and older.ends_at > younger.ends_at:
+            ends_at = older.ends_at
+    elif older.ends_at > younger.ends_at and not older.timeout:
+        ends_at = older.ends_at
+    return msgspec.structs.replace(younger, starts_at=starts_at, ends_at=ends_at)
+
+
+def overlaps(old: Alert, new: Alert) -> bool:
+    """Whether ``new`` falls inside ``old``'s interval, so the two are merged, not replaced."""
+    return (old.starts_at < new.ends_at < old.ends_at) or (
+        old.starts_at < new.starts_at < old.ends_at
+    )
+
+
+def _compare_for_notification(a: Alert, b: Alert) -> int:
+    for name in ("job", "instance"):
+        in_a, in_b = name in a.labels, name in b.labels
+        if in_a != in_b:
+            return -1 if in_a else 1
+        if in_a and a.labels[name] != b.labels[name]:
+            return -1 if a.labels[name] < b.labels[name] else 1
+    return compare_label_sets(a.labels, b.labels)
+
+
+def sort_for_notification(alerts: list[Alert]) -> list[Alert]:
+    """Order alerts as Alertmanager's flush does: by ``job``, ``instance``, then label set."""
+    return sorted(alerts, key=functools.cmp_to_key(_compare_for_notification))
+
+
+def common_labels(label_sets: list[LabelSet]) -> dict[str, str]:
+    """The pairs identical across every label set (empty for an empty list)."""
+    if not label_sets:
+        return {}
+    first, rest = label_sets[0], label_sets[1:]
+    return {k: v for k, v in first.items() if all(ls.get(k) == v for ls in rest)}

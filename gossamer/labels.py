@@ -1,0 +1,125 @@
+"""Label sets: fingerprints, nflog alert hashes, Go's text form and ordering.
+
+A label set is a plain ``dict[str, str]`` that nobody mutates once built.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+
+import fnv_c
+import msgspec
+import xxhash
+
+LabelSet = Mapping[str, str]
+
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_VALID_NAMES: set[str] = set()
+_SORTED_JSON = msgspec.json.Encoder(order="sorted")
+_FP_MEMO: dict[bytes, int] = {}
+_FP_MEMO_LIMIT = 1 << 18
+
+
+def is_valid_label_name(name: str) -> bool:
+    """Whether ``name`` matches ``^[a-zA-Z_][a-zA-Z0-9_]*$`` (memoised: names repeat)."""
+    if name in _VALID_NAMES:
+        return True
+    if _LABEL_NAME.match(name) is None:
+        return False
+    if len(_VALID_NAMES) < 100_000:
+        _VALID_NAMES.add(name)
+    return True
+
+
+def _signature_bytes(labels: LabelSet) -> bytes:
+    """``name 0xff value 0xff`` for every label, names sorted bytewise (prometheus/common)."""
+    parts = bytearray()
+    for name in sorted(labels, key=str.encode):
+        parts += name.encode()
+        parts += b"\xff"
+        parts += labels[name].encode()
+        parts += b"\xff"
+    return bytes(parts)
+
+
+def fingerprint(labels: LabelSet) -> int:
+    """Alertmanager's ``LabelSet.Fingerprint()``: 64-bit FNV-1a, memoised on the sorted JSON."""
+    key = _SORTED_JSON.encode(labels)
+    fp = _FP_MEMO.get(key)
+    if fp is None:
+        fp = fnv_c.fnv1a_64(_signature_bytes(labels))
+        if len(_FP_MEMO) >= _FP_MEMO_LIMIT:
+            _FP_MEMO.clear()
+        _FP_MEMO[key] = fp
+    return fp
+
+
+def fingerprint_hex(fp: int) -> str:
+    """The 16-digit lower-case hex form used in the API and webhooks."""
+    return f"{fp:016x}"
+
+
+def alert_hash(labels: LabelSet) -> int:
+    """The nflog hash of an alert: xxhash64 (seed 0) of the signature bytes (state.md §1.2)."""
+    return xxhash.xxh64_intdigest(_signature_bytes(labels))
+
+
+_GO_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
+               "\a": "\\a", "\b": "\\b", "\f": "\\f", "\v": "\\v"}
+
+
+def go_quote(value: str) -> str:
+    """Go's ``%q`` / ``strconv.Quote`` of a string."""
+    out = ['"']
+    for ch in value:
+        if ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            if code < 0x80:
+                out.append(f"\\x{code:02x}")
+            elif code <= 0xFFFF:
+                out.append(f"\\u{code:04x}")
+            else:
+                out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _label_set_string(items: tuple[tuple[str, str], ...]) -> str:
+    pairs = sorted(f"{name}={go_quote(value)}" for name, value in items)
+    return "{" + ", ".join(pairs) + "}"
+
+
+def label_set_string(labels: LabelSet) -> str:
+    """Go's ``model.LabelSet.String()``: ``{a="1", b="2"}`` with pairs sorted as strings."""
+    return _label_set_string(tuple(labels.items()))
+
+
+def label_set_before(a: LabelSet, b: LabelSet) -> bool:
+    """Go's ``LabelSet.Before``: fewer labels first; for equal counts walk the sorted
+    union of names: the set missing a name first sorts first, else the smaller value."""
+    if len(a) != len(b):
+        return len(a) < len(b)
+    for name in sorted({*a, *b}):
+        if name not in a:
+            return True
+        if name not in b:
+            return False
+        if a[name] != b[name]:
+            return a[name] < b[name]
+    return False
+
+
+def compare_label_sets(a: LabelSet, b: LabelSet) -> int:
+    """A ``cmp`` function for ``functools.cmp_to_key`` built on ``label_set_before``."""
+    if label_set_before(a, b):
+        return -1
+    if label_set_before(b, a):
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""Notification integrations: one module per integration kind."""
