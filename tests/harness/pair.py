@@ -1,0 +1,139 @@
+"""Run the reference and a candidate node side by side with the same config.
+
+Each side has its own webhook sink; the config template names the sink as
+`WEBHOOK_URL` and each side gets it replaced by its own sink's URL, so
+everything else in the two configs is identical.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .node import REFERENCE, NodeProcess, launch
+from .normalise import assert_same, normalise_webhook
+from .ports import PortAllocator
+from .sink import Notification, WebhookSink
+
+#: Placeholder for the side's webhook sink base URL in config templates.
+WEBHOOK_URL = "WEBHOOK_URL"
+
+T = TypeVar("T")
+
+
+@dataclass
+class Side:
+    """One node of a pair with its own sink and the times alerts were posted to it."""
+
+    label: str
+    node: NodeProcess
+    sink: WebhookSink
+    posted_at: list[float] = field(default_factory=list)
+
+    def post_alerts(self, alerts: list[dict[str, Any]]) -> tuple[int, str]:
+        """POST alerts to this side's node, remembering when (monotonic)."""
+        self.posted_at.append(time.monotonic())
+        return self.node.post_alerts(alerts)
+
+    def since_first_post(self, note: Notification) -> float:
+        """Seconds between the first post to this side and a notification's arrival."""
+        return note.arrived - self.posted_at[0]
+
+    def webhook_bodies(self, notes: Iterable[Notification]) -> list[dict[str, Any]]:
+        """Normalised webhook payloads of these notifications, arrival order kept."""
+        return [normalise_webhook(n.json, self.node.default_external_url) for n in notes]
+
+    def close(self) -> None:
+        """Stop the node, then the sink."""
+        self.node.stop()
+        self.sink.close()
+
+    def __repr__(self) -> str:
+        return f"<Side {self.label} {self.node!r} {self.sink!r}>"
+
+
+class DiffPair:
+    """The reference node and the candidate node, driven with the same inputs."""
+
+    def __init__(self, reference: Side, candidate: Side) -> None:
+        self.reference = reference
+        self.candidate = candidate
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        """(reference, candidate)."""
+        return (self.reference, self.candidate)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """Labels of the two sides for diff output."""
+        return (self.reference.label, self.candidate.label)
+
+    def post_alerts(self, alerts: list[dict[str, Any]]) -> tuple[tuple[int, str], tuple[int, str]]:
+        """POST the same alerts to both nodes, reference first; returns both answers."""
+        return self.each(lambda side: side.post_alerts(alerts))
+
+    def each(self, fn: Callable[[Side], T]) -> tuple[T, T]:
+        """Apply `fn` to the reference side, then to the candidate side."""
+        return fn(self.reference), fn(self.candidate)
+
+    def assert_same(self, fn: Callable[[Side], Any], what: str) -> Any:
+        """Apply `fn` to both sides and fail with a diff unless the results are equal."""
+        expected, actual = self.each(fn)
+        assert_same(expected, actual, what, self.names)
+        return expected
+
+    def close(self) -> None:
+        """Stop both nodes and sinks."""
+        for side in self.sides:
+            side.close()
+
+    def __repr__(self) -> str:
+        return f"<DiffPair {self.reference!r} vs {self.candidate!r}>"
+
+
+def start_side(
+    label: str,
+    kind: str,
+    config_template: str,
+    workdir: Path,
+    ports: PortAllocator,
+    clustered: bool = False,
+    extra_flags: Iterable[str] = (),
+) -> Side:
+    """Start a sink and a node whose config points WEBHOOK_URL at that sink."""
+    sink = WebhookSink().start()
+    try:
+        config = config_template.replace(WEBHOOK_URL, sink.url)
+        node = launch(kind, config, workdir, ports, clustered, extra_flags)
+    except BaseException:
+        sink.close()
+        raise
+    return Side(label, node, sink)
+
+
+def start_pair(
+    config_template: str,
+    workdir: Path,
+    ports: PortAllocator,
+    candidate_kind: str,
+    clustered: bool = False,
+    extra_flags: Iterable[str] = (),
+) -> DiffPair:
+    """Start the reference and a `candidate_kind` node with the same config template."""
+    flags = tuple(extra_flags)
+    reference = start_side(
+        REFERENCE, REFERENCE, config_template, workdir / "reference", ports, clustered, flags
+    )
+    try:
+        label = candidate_kind if candidate_kind != REFERENCE else "reference-again"
+        candidate = start_side(
+            label, candidate_kind, config_template, workdir / "candidate", ports, clustered, flags
+        )
+    except BaseException:
+        reference.close()
+        raise
+    return DiffPair(reference, candidate)
