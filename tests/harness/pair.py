@@ -42,9 +42,24 @@ class Side:
         """Seconds between the first post to this side and a notification's arrival."""
         return note.arrived - self.posted_at[0]
 
-    def webhook_bodies(self, notes: Iterable[Notification]) -> list[dict[str, Any]]:
-        """Normalised webhook payloads of these notifications, arrival order kept."""
-        return [normalise_webhook(n.json, self.node.default_external_url) for n in notes]
+    def describe(self, note: Notification) -> dict[str, Any]:
+        """What a receiver sees of a notification: path, key headers, normalised payload."""
+        return {
+            "path": note.path,
+            "content-type": note.headers.get("content-type"),
+            "user-agent": note.headers.get("user-agent"),
+            "body": normalise_webhook(note.json, self.node.default_external_url),
+        }
+
+    def described(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The first `count` notifications, described, in canonical order.
+
+        Canonical order sorts by (receiver, groupKey, path) and keeps arrival
+        order within one group: groups flushing at the same instant may reach
+        the sink in any order, but one group's notifications may not.
+        """
+        notes = self.sink.wait_for(count, timeout)[:count]
+        return sorted((self.describe(n) for n in notes), key=_group_order)
 
     def close(self) -> None:
         """Stop the node, then the sink."""
@@ -53,6 +68,11 @@ class Side:
 
     def __repr__(self) -> str:
         return f"<Side {self.label} {self.node!r} {self.sink!r}>"
+
+
+def _group_order(described: dict[str, Any]) -> tuple[str, str, str]:
+    body = described["body"] or {}
+    return (str(body.get("receiver")), str(body.get("groupKey")), described["path"])
 
 
 class DiffPair:
@@ -75,6 +95,18 @@ class DiffPair:
     def post_alerts(self, alerts: list[dict[str, Any]]) -> tuple[tuple[int, str], tuple[int, str]]:
         """POST the same alerts to both nodes, reference first; returns both answers."""
         return self.each(lambda side: side.post_alerts(alerts))
+
+    def send(self, alerts: list[dict[str, Any]]) -> None:
+        """POST the same alerts to both nodes and require both to accept them (200, empty)."""
+        for side, answer in zip(self.sides, self.post_alerts(alerts), strict=True):
+            assert answer == (200, ""), f"{side.label} refused alerts: {answer}"
+
+    def assert_same_notifications(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait for `count` notifications on each side; fail with a diff unless they match.
+
+        Returns the reference's described notifications (see Side.described).
+        """
+        return self.assert_same(lambda side: side.described(count, timeout), "notifications")
 
     def each(self, fn: Callable[[Side], T]) -> tuple[T, T]:
         """Apply `fn` to the reference side, then to the candidate side."""
