@@ -1,0 +1,1 @@
+"""Alertmanager's HTTP API v2 and management endpoints, as a framework-free ASGI app."""

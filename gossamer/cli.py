@@ -1,0 +1,121 @@
+"""The ``gossamer`` command: parse Alertmanager's flags, start a node, serve until a signal.
+
+Runs on the main thread, which owns the node's uvloop event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+
+import uvicorn
+import uvloop
+from loguru import logger
+
+from gossamer.api.app import Api
+from gossamer.errors import ConfigError, GossamerError
+from gossamer.flags import FlagError, Flags, info_text, parse_flags
+from gossamer.logs import setup_logging
+from gossamer.node import Node, route_prefix
+
+#: Flags that protect something: until gossamer implements them it refuses to start.
+PROTECTIVE_FLAGS = {
+    "web_config_file": "--web.config.file (TLS and authentication for the API)",
+    "cluster_tls_config": "--cluster.tls-config (mutual TLS for gossip)",
+}
+
+
+def refuse_unimplemented(flags: Flags) -> None:
+    """Never leave the API or gossip open when the operator asked to protect them."""
+    for field, what in PROTECTIVE_FLAGS.items():
+        if getattr(flags, field):
+            raise ConfigError(f"{what} is not supported by gossamer yet; refusing to start unprotected")
+    if flags.web_systemd_socket:
+        raise ConfigError("--web.systemd-socket is not supported by gossamer yet")
+
+
+def bind_listeners(addresses: list[str]) -> list[socket.socket]:
+    """Bind every ``--web.listen-address`` (``:9093`` means every interface)."""
+    sockets = []
+    for address in addresses:
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]") or "0.0.0.0"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, int(port)))
+        except (OSError, ValueError) as exc:
+            sock.close()
+            raise ConfigError(f"cannot listen on --web.listen-address={address}: {exc}") from exc
+        sock.listen(2048)
+        sock.setblocking(False)
+        sockets.append(sock)
+    return sockets
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the node handles signals itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(node: Node, sockets: list[socket.socket]) -> None:
+    """Runs on the main loop: start the node, serve HTTP, stop on SIGTERM/SIGINT."""
+    loop = asyncio.get_running_loop()
+    node.start(loop)
+    config = uvicorn.Config(
+        Api(node, route_prefix(node.flags)), loop="none", http="httptools", lifespan="off",
+        access_log=False, log_config=None, timeout_keep_alive=75,
+    )  # fmt: skip
+    server = _Server(config)
+
+    def reload() -> None:
+        asyncio.ensure_future(node.reload())
+
+    def shutdown() -> None:
+        logger.info("Received shutdown signal, exiting gracefully...")
+        server.should_exit = True
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    loop.add_signal_handler(signal.SIGTERM, shutdown)
+    loop.add_signal_handler(signal.SIGINT, shutdown)
+    addresses = ", ".join(node.flags.web_listen_address)
+    logger.bind(address=addresses).info("Listening")
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        await asyncio.to_thread(node.stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        flags = parse_flags(args)
+    except FlagError as exc:
+        print(f"gossamer: error: {exc}, try --help", file=sys.stderr)
+        return 2
+    info = info_text(flags)
+    if info is not None:
+        print(info, end="")
+        return 0
+    setup_logging(flags.log_level, flags.log_format)
+    try:
+        refuse_unimplemented(flags)
+        node = Node(flags)
+        sockets = bind_listeners(flags.web_listen_address)
+    except GossamerError as exc:
+        logger.error("{}", exc)
+        return 1
+    try:
+        uvloop.run(serve(node, sockets))
+    except GossamerError as exc:
+        logger.error("{}", exc)
+        return 1
+    return 0

@@ -1,0 +1,255 @@
+"""One gossamer node: configuration, actors, storage and the API, wired together.
+
+The node's own methods run on its asyncio loop (the HTTP thread) unless a
+docstring says otherwise. Nothing here is process-global, so tests can run
+several nodes in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import platform
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from loguru import logger
+
+import gossamer
+from actors.dispatcher import DispatchConfig
+from actors.gate import GateConfig
+from actors.gossiper import load_nflog
+from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
+from actors.supervisor import NodeActors
+from cluster.persistence import DurableFile
+from gossamer.alert import Alert
+from gossamer.api.models import (
+    AlertmanagerStatus,
+    ClusterStatus,
+    ConfigOriginal,
+    PeerStatus,
+    VersionInfo,
+)
+from gossamer.clock import Clock, RealClock
+from gossamer.config import Config, load_config_file, unsupported_receivers
+from gossamer.errors import ConfigError, StorageError
+from gossamer.flags import Flags
+from gossamer.metrics import NodeMetrics
+from gossamer.routing import Route, build_tree
+from gossamer.settle import Settle
+from gossamer.timefmt import format_api
+from gossamer.ulid import new_ulid
+from receivers.build import SUPPORTED_INTEGRATIONS, build_notifiers
+from receivers.base import Notifier
+
+REPLY_TIMEOUT_S = 30.0
+
+
+def config_hash(text: str) -> float:
+    """``alertmanager_config_hash``: 6 bytes of the MD5, little-endian (metrics.md §3)."""
+    return float(int.from_bytes(hashlib.md5(text.encode()).digest()[:6], "little"))
+
+
+def external_url(flags: Flags) -> str:
+    """``--web.external-url`` or ``http://<hostname>:<port>``, without a trailing slash."""
+    if flags.web_external_url:
+        return flags.web_external_url.rstrip("/")
+    port = flags.web_listen_address[0].rsplit(":", 1)[-1] if flags.web_listen_address else "9093"
+    return f"http://{socket.gethostname()}:{port}"
+
+
+def route_prefix(flags: Flags) -> str:
+    if flags.web_route_prefix:
+        return flags.web_route_prefix
+    return urlsplit(external_url(flags)).path or "/"
+
+
+def load_config(path: str) -> Config:
+    """Load and check a config file; ``ConfigError`` names what is wrong or unsupported."""
+    config = load_config_file(path)
+    problems = unsupported_receivers(config, SUPPORTED_INTEGRATIONS)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return config
+
+
+class Node:
+    """A gossamer node. ``start`` builds the actors; ``stop`` ends them and snapshots state."""
+
+    def __init__(self, flags: Flags, clock: Clock | None = None, name: str | None = None) -> None:
+        self.flags = flags
+        self.clock: Clock = clock or RealClock()
+        self.name = name or new_ulid()
+        self.metrics = NodeMetrics()
+        self.registry = self.metrics.registry
+        self.max_body_bytes = flags.web_max_body_bytes
+        self.external_url = external_url(flags)
+        self.started_ns = self.clock.now_ns()
+        self.log = logger.bind(node=self.name)
+        self.config = load_config(flags.config_file)
+        self._tree = build_tree(self.config.route)
+        self._notifiers: dict[str, list[Notifier]] = {}
+        self.actors: NodeActors | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.settle = Settle(self.clock, flags)
+
+    # Lifecycle ------------------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read state back from disk and start the actors (on the loop's thread)."""
+        self.loop = loop
+        storage = DurableFile(self.flags.storage_path, "nflog")
+        try:
+            nflog = load_nflog(storage, self.flags.data_retention)
+        except ValueError as exc:
+            raise StorageError(f"{storage.snapshot_path}: {exc}") from exc
+        dispatch, gate = self._build(self.config)
+        self.actors = NodeActors(
+            self.clock, loop, self.metrics, dispatch, gate, nflog, storage, self.wait_s,
+            self.flags.alerts_gc_interval, self.flags.data_maintenance_interval,
+        )  # fmt: skip
+        self.settle.start(self.actors.gate)
+        self._record_reload(self.config, ok=True)
+        self.metrics.cluster_enabled.set(1 if self.settle.clustered else 0)
+        self.log.bind(config=self.flags.config_file).info("gossamer started")
+
+    def stop(self) -> None:
+        """Stop the actors (the gossiper snapshots the notification log last)."""
+        if self.actors is not None:
+            self.actors.stop()
+            self.actors = None
+        for notifiers in self._notifiers.values():
+            for notifier in notifiers:
+                if self.loop is not None and self.loop.is_running():
+                    asyncio.run_coroutine_threadsafe(notifier.close(), self.loop)
+        if isinstance(self.clock, RealClock):
+            self.clock.stop()
+
+    def _build(self, config: Config) -> tuple[DispatchConfig, GateConfig]:
+        tree = build_tree(config.route)
+        used = sorted({r.receiver for r in tree.walk()})
+        notifiers = build_notifiers(config, used)
+        self._tree, self._notifiers = tree, notifiers
+        counts = {name: len(n) for name, n in notifiers.items()}
+        self.metrics.receivers.set(len(used))
+        self.metrics.integrations.set(sum(counts.values()))
+        gate = GateConfig(notifiers, stages=[], settled=self.settle.is_ready)
+        return DispatchConfig(tree, counts, self.external_url), gate
+
+    def _record_reload(self, config: Config, ok: bool) -> None:
+        self.metrics.config_last_reload_successful.set(1 if ok else 0)
+        if ok:
+            self.metrics.config_hash.set(config_hash(config.original_text))
+            self.metrics.config_last_reload_success_timestamp.set(time.time())
+
+    async def reload(self) -> str | None:
+        """Reload the config file; on error keep the running config and return the message."""
+        try:
+            config = await asyncio.to_thread(load_config, self.flags.config_file)
+        except ConfigError as exc:
+            self._record_reload(self.config, ok=False)
+            self.log.bind(file=self.flags.config_file).error("Loading configuration file failed: {}", exc)
+            return str(exc)
+        old = self._notifiers
+        dispatch, gate = self._build(config)
+        self.config = config
+        assert self.actors is not None
+        self.actors.gate.tell(Reconfigure(gate))
+        self.actors.dispatcher.tell(Reconfigure(dispatch))
+        self.actors.ingest.tell(Replay())
+        self._record_reload(config, ok=True)
+        self._close_later(old)
+        self.log.bind(file=self.flags.config_file).info("Completed loading of configuration file")
+        return None
+
+    def _close_later(self, notifiers: dict[str, list[Notifier]]) -> None:
+        """Close replaced notifiers once flushes that may still use them are over."""
+        if self.loop is None:
+            return
+        grace = max(600.0, self.flags.cluster_peer_timeout * 10)
+
+        def close() -> None:
+            for ns in notifiers.values():
+                for n in ns:
+                    asyncio.ensure_future(n.close())
+
+        self.loop.call_later(grace, close)
+
+    # Facade for the API ---------------------------------------------------------
+    def now_ns(self) -> int:
+        return self.clock.now_ns()
+
+    def resolve_timeout_s(self) -> float:
+        return self.config.global_.resolve_timeout
+
+    def route_tree(self) -> Route:
+        return self._tree
+
+    def receiver_names(self) -> list[str]:
+        return [r.name for r in self.config.receivers]
+
+    def wait_s(self) -> float:
+        """Position × peer timeout; runs on actor threads. A lone node is position 0."""
+        return 0.0
+
+    def ingest(self, alerts: list[Alert]) -> None:
+        assert self.actors is not None
+        self.actors.ingest.tell(IngestBatch(alerts))
+
+    async def _ask(self, make: Callable[[Callable[[Any], None]], Any], target: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def reply(value: Any) -> None:
+            loop.call_soon_threadsafe(_resolve, future, value)
+
+        target.tell(make(reply))
+        return await asyncio.wait_for(future, REPLY_TIMEOUT_S)
+
+    async def list_alerts(self) -> list[Alert]:
+        assert self.actors is not None
+        result: list[Alert] = await self._ask(ListAlerts, self.actors.ingest)
+        return result
+
+    async def list_groups(self) -> list[GroupView]:
+        assert self.actors is not None
+        result: list[GroupView] = await self._ask(ListGroups, self.actors.dispatcher)
+        return result
+
+    def status(self) -> AlertmanagerStatus:
+        return AlertmanagerStatus(
+            cluster=self._cluster_status(),
+            config=ConfigOriginal(self.config.to_yaml()),
+            uptime=format_api(self.started_ns),
+            versionInfo=VersionInfo(
+                branch="gossamer",
+                buildDate="",
+                buildUser="gossamer",
+                goVersion=f"python{platform.python_version()}",
+                revision=f"gossamer-{gossamer.__version__}",
+                version=gossamer.ALERTMANAGER_COMPAT_VERSION,
+            ),
+        )
+
+    def _cluster_status(self) -> ClusterStatus:
+        if not self.settle.clustered:
+            return ClusterStatus(peers=[], status="disabled")
+        me = PeerStatus(address=self.settle.advertise_address, name=self.name)
+        return ClusterStatus(name=self.name, peers=[me], status="ready" if self.settle.ready else "settling")
+
+    def healthy(self) -> bool:
+        return self.actors is not None and self.actors.alive()
+
+    def ready(self) -> bool:
+        return self.actors is not None
+
+    def __repr__(self) -> str:
+        return f"<Node {self.name} receivers={len(self._notifiers)} actors={'up' if self.actors else 'down'}>"
+
+
+def _resolve(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
