@@ -48,6 +48,10 @@ class GossamerActor(pykka.ThreadingActor):
             self.on_message_failed(message, exc)
             return None
 
+    def on_Ping(self, message: Any) -> bool:
+        """Answer a barrier: every message told before the ping has been handled."""
+        return True
+
     def on_message_failed(self, message: Any, exc: Exception) -> None:
         """Hook: report the failure of ``message`` to whoever waits for it."""
 

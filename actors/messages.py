@@ -133,3 +133,7 @@ class Reconfigure(msgspec.Struct, frozen=True):
 
 class Replay(msgspec.Struct, frozen=True):
     """Ask the store to re-send every alert to the dispatcher (after a reload)."""
+
+
+class Ping(msgspec.Struct, frozen=True):
+    """A barrier for tests and health checks; every actor answers True."""

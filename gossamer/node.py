@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import platform
 import socket
 import time
@@ -44,6 +45,7 @@ from gossamer.timefmt import format_api
 from gossamer.ulid import new_ulid
 from receivers.build import SUPPORTED_INTEGRATIONS, build_notifiers
 from receivers.base import Notifier
+from receivers.http import HTTPClientPool
 
 REPLY_TIMEOUT_S = 30.0
 
@@ -95,6 +97,7 @@ class Node:
         self.actors: NodeActors | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.settle = Settle(self.clock, flags)
+        self.http_pool = HTTPClientPool()
 
     # Lifecycle ------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -130,7 +133,8 @@ class Node:
     def _build(self, config: Config) -> tuple[DispatchConfig, GateConfig]:
         tree = build_tree(config.route)
         used = sorted({r.receiver for r in tree.walk()})
-        notifiers = build_notifiers(config, used)
+        base_dir = os.path.dirname(os.path.abspath(self.flags.config_file))
+        notifiers = build_notifiers(config, used, base_dir, self.http_pool)
         self._tree, self._notifiers = tree, notifiers
         counts = {name: len(n) for name, n in notifiers.items()}
         self.metrics.receivers.set(len(used))
