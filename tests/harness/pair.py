@@ -108,6 +108,36 @@ class DiffPair:
         """
         return self.assert_same(lambda side: side.described(count, timeout), "notifications")
 
+    def assert_same_timing(
+        self,
+        count: int,
+        path: str | None = None,
+        tolerance: float = 0.5,
+        timeout: float = 15.0,
+    ) -> list[float]:
+        """Wait for `count` notifications (to `path`, if given) on each side; fail unless the
+        n-th arrives within `tolerance` seconds of the same offset from the first post on both.
+
+        Returns the reference's offsets, in seconds since its first post.
+        """
+
+        def offsets(side: Side) -> list[float]:
+            notes = side.sink.wait_for_matching(lambda n: path in (None, n.path), count, timeout)
+            return [side.since_first_post(n) for n in notes[:count]]
+
+        expected, actual = self.each(offsets)
+        for index, (ref, cand) in enumerate(zip(expected, actual, strict=True), start=1):
+            assert abs(ref - cand) <= tolerance, (
+                f"notification {index} to {path or 'any path'}: {self.reference.label} after "
+                f"{ref:.2f}s, {self.candidate.label} after {cand:.2f}s (tolerance {tolerance}s); "
+                f"offsets {[round(x, 2) for x in expected]} vs {[round(x, 2) for x in actual]}"
+            )
+        return expected
+
+    def count_to(self, path: str) -> tuple[int, int]:
+        """How many notifications each side's sink has received on `path` so far."""
+        return self.each(lambda side: sum(n.path == path for n in side.sink.notifications))
+
     def each(self, fn: Callable[[Side], T]) -> tuple[T, T]:
         """Apply `fn` to the reference side, then to the candidate side."""
         return fn(self.reference), fn(self.candidate)
