@@ -78,6 +78,7 @@ def gossamer_unavailable_reason() -> str | None:
     return f"gossamer node not runnable yet: `python -m gossamer --version` failed: {''.join(last)}"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip tests whose node kinds are not available."""
     if item.get_closest_marker("reference") and reference_binary() is None:
@@ -90,11 +91,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """Attach the log tail of every node the test started to a failing report."""
+    """Attach the log tail of every node the test (or its module) started to a failing report."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.failed:
-        for node in item.stash.get(NODES, []):
+        nodes = [n for parent in item.listchain() for n in parent.stash.get(NODES, [])]
+        for node in nodes:
             report.sections.append((f"log of {node!r} ({node.log_path})", node.log_tail()))
 
 
@@ -140,25 +142,20 @@ def node_factory(
 PairFactory = Callable[..., DiffPair]
 
 
-@pytest.fixture
-def diff_pair(
-    request: pytest.FixtureRequest, tmp_path: Path, port_allocator: PortAllocator
+def _pairs(
+    request: pytest.FixtureRequest, workdir: Path, ports: PortAllocator
 ) -> Iterator[PairFactory]:
-    """`start(config_template, clustered=False, extra_flags=())` -> a DiffPair, closed after the test.
-
-    The candidate side is gossamer, or the reference again with --diff-against=reference.
-    """
+    """Body of the pair fixtures: start pairs on demand, close them all at teardown."""
     started = request.node.stash.setdefault(NODES, [])
     pairs: list[DiffPair] = []
 
     def start(
         config_template: str, clustered: bool = False, extra_flags: Iterable[str] = ()
     ) -> DiffPair:
-        workdir = tmp_path / f"pair-{len(pairs) + 1}"
         pair = start_pair(
             config_template,
-            workdir,
-            port_allocator,
+            workdir / f"pair-{len(pairs) + 1}",
+            ports,
             candidate_kind(request.config),
             clustered,
             extra_flags,
@@ -170,3 +167,24 @@ def diff_pair(
     yield start
     for pair in pairs:
         pair.close()
+
+
+@pytest.fixture
+def diff_pair(
+    request: pytest.FixtureRequest, tmp_path: Path, port_allocator: PortAllocator
+) -> Iterator[PairFactory]:
+    """`start(config_template, clustered=False, extra_flags=())` -> a DiffPair, closed after the test.
+
+    The candidate side is gossamer, or the reference again with --diff-against=reference.
+    """
+    yield from _pairs(request, tmp_path, port_allocator)
+
+
+@pytest.fixture(scope="module")
+def module_diff_pair(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    port_allocator: PortAllocator,
+) -> Iterator[PairFactory]:
+    """Like `diff_pair`, but the pairs live until the end of the module (for read-only tests)."""
+    yield from _pairs(request, tmp_path_factory.mktemp("module-pairs"), port_allocator)

@@ -1,0 +1,206 @@
+"""API v2 answers from gossamer equal the reference's, volatile fields aside."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.harness import (
+    DiffPair,
+    Side,
+    VolatileTimes,
+    alert,
+    at,
+    normalise_alerts,
+    normalise_groups,
+    normalise_status,
+)
+
+pytestmark = [pytest.mark.reference, pytest.mark.gossamer_node]
+
+#: No notification matters here: receivers have no integrations.
+ROUTING = """
+route:
+  receiver: default
+  group_by: [alertname]
+  group_wait: 1s
+  routes:
+  - receiver: 'team.a'
+    matchers: [team="a"]
+    continue: true
+  - receiver: pager
+    matchers: [severity="page"]
+  - receiver: 'ops+(eu)'
+    matchers: ['team=~"b|c"']
+    group_by: ['...']
+inhibit_rules:
+- source_matchers: [severity="page"]
+  target_matchers: [severity="info"]
+  equal: [team]
+receivers:
+- name: default
+- name: 'team.a'
+- name: pager
+- name: 'ops+(eu)'
+- name: unused
+"""
+
+
+def stored_alerts() -> list[dict[str, Any]]:
+    """Alerts covering explicit and synthesised times, routing fan-out and inhibition."""
+    return [
+        alert(
+            {"alertname": "A", "team": "a", "severity": "page", "job": "api"},
+            {"summary": "page a"},
+            starts_at="2026-11-24T10:00:00.123456789Z",
+            ends_at=at(3600),
+            generator_url="http://prometheus:9090/graph?g0.expr=up",
+        ),
+        alert({"alertname": "B", "team": "a", "severity": "info", "instance": "i1"}),
+        alert({"alertname": "C", "team": "b", "instance": 'x "1"', "empty": ""}, starts_at=at(-30)),
+        alert({"alertname": "C", "team": "c", "instance": "y"}, {"note": "two"}),
+        alert({"alertname": "D", "team": "b"}, ends_at=at(-30)),  # already resolved: never listed
+        alert({"alertname": "E"}, starts_at="2026-11-24T10:00:00+02:00"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def loaded(module_diff_pair) -> tuple[DiffPair, VolatileTimes]:
+    """One pair for the whole module, holding `stored_alerts()`; tests only read from it."""
+    pair = module_diff_pair(ROUTING)
+    posted = stored_alerts()
+    pair.send(posted)
+    return pair, VolatileTimes(posted)
+
+
+ALERT_QUERIES = [
+    pytest.param({}, id="no-params"),
+    pytest.param({"active": "true"}, id="active-true"),
+    pytest.param({"active": "false"}, id="active-false"),
+    pytest.param({"active": "yes"}, id="active-yes"),
+    pytest.param({"active": "maybe"}, id="active-maybe"),
+    pytest.param({"inhibited": "false"}, id="inhibited-false"),
+    pytest.param({"silenced": "false", "unprocessed": "false"}, id="silenced-unprocessed-false"),
+    pytest.param({"filter": 'team="a"'}, id="filter-equal"),
+    pytest.param({"filter": ['team="a"', 'severity=~"pa.*"']}, id="filter-two-matchers"),
+    pytest.param({"filter": 'team!="a"'}, id="filter-not-equal"),
+    pytest.param({"filter": 'team!~"a|b"'}, id="filter-not-regex"),
+    pytest.param({"filter": 'instance=""'}, id="filter-empty-matches-missing"),
+    pytest.param({"filter": 'instance!=""'}, id="filter-not-empty"),
+    pytest.param({"filter": "alertname = C"}, id="filter-unquoted-with-spaces"),
+    pytest.param({"filter": 'instance="x \\"1\\""'}, id="filter-escaped-quotes"),
+    pytest.param({"filter": "{alertname=~'A|B'}"}, id="filter-braces-and-single-quotes-rejected"),
+    pytest.param({"receiver": "team.a"}, id="receiver-literal"),
+    pytest.param({"receiver": "team\\.a|pager"}, id="receiver-alternation"),
+    pytest.param({"receiver": "def"}, id="receiver-anchored"),
+    pytest.param({"receiver": "ops\\+\\(eu\\)"}, id="receiver-escaped-metacharacters"),
+    pytest.param({"receiver": "pager", "filter": 'team="a"', "active": "true"}, id="combined"),
+]
+
+
+def alerts_answer(side: Side, params: dict[str, Any], volatile: VolatileTimes) -> Any:
+    """`GET /api/v2/alerts` of one side, status and normalised body."""
+    reply = side.node.get("/api/v2/alerts", params)
+    body = normalise_alerts(reply.json(), volatile) if reply.status == 200 else reply.text
+    return reply.status, body
+
+
+def groups_answer(side: Side, params: dict[str, Any], volatile: VolatileTimes) -> Any:
+    """`GET /api/v2/alerts/groups` of one side, status and normalised body."""
+    reply = side.node.get("/api/v2/alerts/groups", params)
+    body = normalise_groups(reply.json(), volatile) if reply.status == 200 else reply.text
+    return reply.status, body
+
+
+@pytest.mark.parametrize("params", ALERT_QUERIES)
+def test_alert_lists_match(loaded, params: dict[str, Any]) -> None:
+    """GET /api/v2/alerts answers the same for each combination of query parameters."""
+    pair, volatile = loaded
+    pair.assert_same(lambda side: alerts_answer(side, params, volatile), "alert lists")
+
+
+@pytest.mark.parametrize("params", ALERT_QUERIES)
+def test_alert_groups_match(loaded, params: dict[str, Any]) -> None:
+    """GET /api/v2/alerts/groups answers the same for each combination of query parameters."""
+    pair, volatile = loaded
+    pair.assert_same(lambda side: groups_answer(side, params, volatile), "alert groups")
+
+
+def test_receiver_lists_match(loaded) -> None:
+    """GET /api/v2/receivers lists every receiver, used or not, in config order."""
+    pair, _ = loaded
+    pair.assert_same(lambda side: side.node.get_json("/api/v2/receivers"), "receiver lists")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("path", ["/-/healthy", "/-/ready"])
+def test_health_endpoints_match(loaded, method: str, path: str) -> None:
+    """Liveness and readiness answer 200 OK the same way, with and without a body."""
+    pair, _ = loaded
+
+    def answer(side: Side) -> tuple[int, str, bytes]:
+        reply = side.node.request(method, path)
+        return reply.status, reply.content_type, reply.body
+
+    pair.assert_same(answer, f"{method} {path}")
+
+
+STATUS_CONFIG = """
+global:
+  resolve_timeout: 2m
+route:
+  receiver: hook
+  group_by: [alertname, cluster]
+  routes:
+  - receiver: hook
+    matchers: [severity="page"]
+    continue: true
+receivers:
+- name: hook
+  webhook_configs:
+  - url: http://127.0.0.1:1/hook
+    max_alerts: 5
+    http_config:
+      basic_auth: {username: u, password: secret-password}
+- name: idle
+"""
+
+
+def status_answer(side: Side) -> Any:
+    """`GET /api/v2/status` of one side, normalised."""
+    return normalise_status(side.node.get_json("/api/v2/status"), side.node.cluster_address)
+
+
+def test_status_matches_for_a_lone_node_with_clustering_disabled(diff_pair) -> None:
+    """With --cluster.listen-address= the cluster is disabled; config.original is re-serialised alike."""
+    pair = diff_pair(STATUS_CONFIG)
+    status = pair.assert_same(status_answer, "status")
+    assert status["cluster"] == {"peers": [], "status": "disabled"}
+
+
+def ready_offset(side: Side, timeout: float = 30.0) -> float:
+    """Seconds from the node answering /-/ready until its cluster status turns `ready`."""
+    assert side.node.ready_at is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if side.node.get_json("/api/v2/status")["cluster"]["status"] == "ready":
+            return time.monotonic() - side.node.ready_at
+        time.sleep(0.1)
+    raise AssertionError(f"{side.label}: cluster not ready within {timeout}s")
+
+
+def test_status_cluster_section_matches_when_clustering_is_on_without_peers(diff_pair) -> None:
+    """A lone clustered node lists itself as its only peer and settles at the same pace."""
+    pair = diff_pair(STATUS_CONFIG, clustered=True)
+    settling = pair.assert_same(status_answer, "status while settling")
+    assert settling["cluster"]["status"] == "settling"
+    reference, candidate = pair.each(ready_offset)
+    assert abs(reference - candidate) <= 2.5, f"settled after {reference:.1f}s vs {candidate:.1f}s"
+    ready = pair.assert_same(status_answer, "status once settled")
+    assert ready["cluster"] == {
+        "name": "<self>",
+        "peers": [{"address": "<self-address>", "name": "<self>"}],
+        "status": "ready",
+    }
