@@ -96,12 +96,12 @@ def _logfmt_value(value: Any) -> str:
     return text
 
 
-def render_logfmt(record: Record) -> str:
+def _logfmt_line(record: Record) -> str:
     """One record as a logfmt line (no newline)."""
     return " ".join(f"{_logfmt_key(k)}={_logfmt_value(v)}" for k, v in _fields(record).items())
 
 
-def render_json(record: Record) -> str:
+def _json_line(record: Record) -> str:
     """One record as a JSON object with sorted keys (no newline)."""
     fields = _fields(record)
     try:
@@ -111,7 +111,7 @@ def render_json(record: Record) -> str:
     return data.decode()
 
 
-_RENDERERS: dict[str, Callable[[Record], str]] = {"logfmt": render_logfmt, "json": render_json}
+_RENDERERS: dict[str, Callable[[Record], str]] = {"logfmt": _logfmt_line, "json": _json_line}
 
 
 def _stream_sink(stream: TextIO, render: Callable[[Record], str]) -> Callable[[Message], None]:
