@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         flags = parse_flags(args)
     except FlagError as exc:
         print(f"gossamer: error: {exc}, try --help", file=sys.stderr)
-        return 2
+        return 1
     info = info_text(flags)
     if info is not None:
         print(info, end="")
