@@ -164,6 +164,11 @@ class ManualClock:
             for handle in due:
                 _run(handle)
 
+    def next_deadline(self) -> int | None:
+        """The deadline of the earliest pending callback (ns), if any."""
+        with self._lock:
+            return self._queue.next_deadline()
+
     def pending(self) -> int:
         with self._lock:
             self._queue.next_deadline()
