@@ -226,7 +226,7 @@ class HTTPClient:
         self.user_agent = user_agent
         self._base = Path(base_dir)
         self._tls = _TLSFiles(config.tls_config, self._resolve)
-        self._proxy, self._proxy_auth = self._parse_proxy(config.proxy_url)
+        self._proxy, self._proxy_headers = self._parse_proxy(config.proxy_url)
         self._oauth2 = _OAuth2Source(self) if config.oauth2 is not None else None
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
@@ -251,14 +251,16 @@ class HTTPClient:
         return str(self._base / path) if path else ""
 
     @staticmethod
-    def _parse_proxy(proxy_url: str) -> tuple[yarl.URL | None, aiohttp.BasicAuth | None]:
+    def _parse_proxy(proxy_url: str) -> tuple[yarl.URL | None, dict[str, str] | None]:
+        """The proxy URL without user info, and the Proxy-Authorization it implies."""
         if not proxy_url:
             return None, None
         proxy = yarl.URL(proxy_url)
-        auth = None
-        if proxy.user is not None:
-            auth = aiohttp.BasicAuth(proxy.user, proxy.password or "")
-        return proxy.with_user(None), auth
+        if proxy.user is None:
+            return proxy, None
+        return proxy.with_user(None), {
+            "Proxy-Authorization": _basic(proxy.user, proxy.password or "")
+        }
 
     def _secret_paths(self) -> list[str]:
         cfg = self.config
@@ -429,6 +431,10 @@ class HTTPClient:
     ) -> HTTPResponse:
         session = self._get_session()
         server_name = self.config.tls_config.server_name or None
+        if self._proxy_headers and target.scheme != "https":
+            # aiohttp sends proxy_headers only on CONNECT; a plain-HTTP proxy
+            # reads them from the request itself, as Go writes them.
+            headers = {**headers, **self._proxy_headers}
         async with session.request(
             method,
             target.with_user(None),
@@ -436,7 +442,7 @@ class HTTPClient:
             headers=headers,
             allow_redirects=False,
             proxy=self._proxy,
-            proxy_auth=self._proxy_auth,
+            proxy_headers=self._proxy_headers,
             ssl=ssl_context,
             server_hostname=server_name if target.scheme == "https" else None,
         ) as resp:

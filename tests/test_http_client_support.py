@@ -86,9 +86,28 @@ class _LoopThread:
         return asyncio.run_coroutine_threadsafe(runner(), self.loop).result(timeout=30)
 
     def stop(self) -> None:
+        """Let peers' closes land (a refused TLS handshake closes a beat later),
+        cancel what is left, then stop the loop and its thread."""
+        self.call(self._drain())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         self.loop.close()
+
+    @staticmethod
+    async def _drain() -> None:
+        await asyncio.sleep(0.05)  # teardown grace only; tests never wait on time
+        me = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not me]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # Server-side TLS transports may still wait for a close_notify that will
+        # never come; abort them so no socket outlives the loop.
+        transports = getattr(asyncio.get_running_loop(), "_transports", {})
+        for transport in list(transports.values()):
+            if transport is not None and not transport.is_closing():
+                transport.abort()
+        await asyncio.sleep(0)
 
 
 class Recorder:
@@ -171,6 +190,7 @@ class ForwardProxy:
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self._writers: set[asyncio.StreamWriter] = set()
         self._thread = _LoopThread()
         self._server: asyncio.AbstractServer | None = None
         self.port = 0
@@ -183,16 +203,25 @@ class ForwardProxy:
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
             self._server.close()
+        for writer in list(self._writers):
+            self._thread.loop.call_soon_threadsafe(writer.close)
         self._thread.stop()
 
     def url(self, userinfo: str = "") -> str:
         return f"http://{userinfo + '@' if userinfo else ''}127.0.0.1:{self.port}"
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            await self._relay(reader, writer)
+        finally:
+            writer.close()
+            self._writers.discard(writer)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
         except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
             return
         line, *header_lines = head.split("\r\n")[:-2]
         headers = dict(h.split(": ", 1) for h in header_lines)
@@ -201,16 +230,22 @@ class ForwardProxy:
         if method == "CONNECT":
             host, port = target.rsplit(":", 1)
             up_reader, up_writer = await asyncio.open_connection(host, int(port))
+            self._writers.add(up_writer)
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         else:
             url = urllib.parse.urlsplit(target)
             up_reader, up_writer = await asyncio.open_connection(url.hostname, url.port or 80)
+            self._writers.add(up_writer)
             kept = {k: v for k, v in headers.items() if not k.lower().startswith("proxy-")}
             kept["Connection"] = "close"
             path = url.path + (f"?{url.query}" if url.query else "")
             lines = [f"{method} {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in kept.items()]
             up_writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        try:
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            up_writer.close()
+            self._writers.discard(up_writer)
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
