@@ -1,0 +1,621 @@
+#!/usr/bin/env python3
+"""Single-node benchmark: gossamer against the reference Alertmanager 0.25, in one run.
+
+For each kind it starts one node at a time (clustering off, temp storage, a webhook receiver
+pointing at a sink on this script's loop) and measures:
+
+1. ingest: `POST /api/v2/alerts` in batches of 64 Prometheus-shaped alerts over several
+   keep-alive connections, first N distinct alerts, then the same alerts re-sent;
+2. server CPU per 1,000 ingested alerts (process tree, /proc), until the server is idle again;
+3. VmRSS with N/2 and with 5N active alerts (a fresh node each);
+4. `GET /api/v2/alerts` latency with N/2 alerts (median after warm-up);
+5. POST-to-webhook latency with `group_wait: 0s`, one new group per sample (fresh node).
+
+Phases alternate between the kinds so drift on the machine hits both alike. Traffic goes to
+127.0.0.1 only; every loop is bounded in count and time. Run from the repo root:
+
+    python scripts/bench_node.py                  # full comparison, about 2 minutes
+    python scripts/bench_node.py --only reference --alerts 2000 --json /tmp/bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench_lib import (
+    GOSSAMER,
+    KINDS,
+    REFERENCE,
+    REPO_ROOT,
+    HttpClient,
+    HttpMessage,
+    Node,
+    NodeStartError,
+    WebhookSink,
+    alert_batches,
+    build_request,
+    cpu_seconds_between,
+    machine_busy_seconds,
+    make_alert,
+    median,
+    now,
+    post_alerts_request,
+    process_cpu_seconds,
+    read_cpu,
+    reference_binary,
+    rfc3339,
+    rss_bytes,
+    wait_cpu_idle,
+)
+
+BATCH = 64
+MIB = 1024 * 1024
+BLAST_LIMIT = 90.0  # seconds any one load run may take before it stops sending
+WEBHOOK_TIMEOUT = 5.0
+OTHER_LOAD_WARNING = 0.15  # share of a core other processes may use before figures are suspect
+
+CONFIG = """\
+global:
+  resolve_timeout: 5m
+route:
+  receiver: sink
+  group_by: [alertname, job]
+  group_wait: {group_wait}
+  group_interval: 5m
+  repeat_interval: 4h
+receivers:
+  - name: sink
+    webhook_configs:
+      - url: http://127.0.0.1:{sink_port}/hook
+        send_resolved: false
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one run measures; derived sizes follow `alerts` (default 20,000)."""
+
+    kinds: tuple[str, ...]
+    alerts: int
+    connections: int
+    resend_passes: int
+    samples: int
+    repeat: int
+    warmup: int = 3
+
+    @property
+    def small(self) -> int:
+        """Active alerts for the small-memory and GET measurements (10k by default)."""
+        return max(BATCH, self.alerts // 2)
+
+    @property
+    def large(self) -> int:
+        """Active alerts for the large-memory measurement (100k by default)."""
+        return self.alerts * 5
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One table row: how to label and format it, and the gossamer/reference target."""
+
+    key: str
+    label: str
+    unit: str
+    digits: int
+    target: tuple[str, float] | None = None  # (">=" or "<=", ratio)
+
+    def met(self, ratio: float | None) -> bool | None:
+        """Whether `ratio` meets the target (None when there is no target or ratio)."""
+        if self.target is None or ratio is None:
+            return None
+        op, bound = self.target
+        return ratio >= bound if op == ">=" else ratio <= bound
+
+
+def metrics(s: Settings) -> list[Metric]:
+    """The rows of the result table, labelled with this run's sizes."""
+    return [
+        Metric("ingest_distinct", f"ingest, {s.alerts:,} distinct", "alerts/s", 0, (">=", 2.0)),
+        Metric(
+            "ingest_resent",
+            f"ingest, same alerts re-sent x{s.resend_passes}",
+            "alerts/s",
+            0,
+            (">=", 2.0),
+        ),
+        Metric("cpu_distinct", "server CPU per 1,000 distinct", "ms", 2),
+        Metric("cpu_resent", "server CPU per 1,000 re-sent", "ms", 2),
+        Metric("cpu_all", "server CPU per 1,000 alerts, all ingest", "ms", 2, ("<=", 0.5)),
+        Metric("rss_idle", "RSS idle, fresh node", "MiB", 1),
+        Metric("rss_small", f"RSS with {s.small:,} alerts", "MiB", 1),
+        Metric("rss_large", f"RSS with {s.large:,} alerts", "MiB", 1, ("<=", 0.5)),
+        Metric("get_ms", f"GET /api/v2/alerts, {s.small:,} alerts, median", "ms", 2, ("<=", 0.2)),
+        Metric("webhook_ms", "POST-to-webhook, group_wait 0s, median", "ms", 2, ("<=", 1.0)),
+    ]
+
+
+@dataclass
+class Bench:
+    """State shared by the phases: settings, the sink, and the results collected so far."""
+
+    settings: Settings
+    root: Path
+    sink: WebhookSink | None = None
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    waiters: dict[str, asyncio.Future[float]] = field(default_factory=dict)
+    nodes_started: int = 0
+
+    def config(self, group_wait: str) -> str:
+        """An alertmanager.yml whose only receiver is this run's webhook sink."""
+        assert self.sink is not None
+        return CONFIG.format(group_wait=group_wait, sink_port=self.sink.port)
+
+    def on_webhook(self, message: HttpMessage) -> None:
+        """Sink callback (on the loop): resolve the latency waiter named by an alertname."""
+        try:
+            doc = json.loads(message.body)
+        except ValueError:
+            return
+        for alert in doc.get("alerts", []):
+            waiter = self.waiters.pop(alert.get("labels", {}).get("alertname", ""), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(message.received)
+
+    async def node(self, kind: str, group_wait: str = "10m") -> Node:
+        """Start a fresh node of `kind` in its own directory."""
+        self.nodes_started += 1
+        workdir = self.root / f"{self.nodes_started:02d}-{kind}"
+        return await Node(kind, self.config(group_wait), workdir).start()
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Blast:
+    """Outcome of one load run."""
+
+    seconds: float
+    accepted_alerts: int
+    statuses: Counter[int]
+    client_cpu: float  # CPU seconds this script spent during the run
+    other_cpu: float  # CPU seconds neither the server nor this script spent (other load)
+    truncated: bool
+
+    @property
+    def rate(self) -> float:
+        """Accepted alerts per second."""
+        return self.accepted_alerts / self.seconds if self.seconds > 0 else 0.0
+
+
+async def blast(pid: int, port: int, bodies: list[bytes], connections: int) -> Blast:
+    """POST every body once over `connections` keep-alive connections, as fast as they answer.
+
+    Requests are pre-built; each connection takes the next one as soon as its previous reply
+    is in (no pipelining, like Prometheus's notifier). Stops sending after BLAST_LIMIT.
+    """
+    requests = [(post_alerts_request(port, body), body.count(b'"labels"')) for body in bodies]
+    clients = [await HttpClient.connect(port) for _ in range(connections)]
+    pending = iter(requests)
+    statuses: Counter[int] = Counter()
+    accepted = 0
+    deadline = now() + BLAST_LIMIT
+    truncated = False
+
+    async def worker(client: HttpClient) -> None:
+        nonlocal accepted, truncated
+        for raw, count in pending:
+            reply = await client.request(raw)
+            statuses[reply.status] += 1
+            accepted += count if reply.status == 200 else 0
+            if now() > deadline:
+                truncated = True
+                return
+
+    machine0, server0, client0 = machine_busy_seconds(), read_cpu(pid), process_cpu_seconds()
+    started = now()
+    try:
+        await asyncio.gather(*(worker(client) for client in clients))
+    finally:
+        for client in clients:
+            client.close()
+    seconds = now() - started
+    client_cpu = process_cpu_seconds() - client0
+    server_cpu = cpu_seconds_between(server0, read_cpu(pid))
+    other_cpu = max(0.0, machine_busy_seconds() - machine0 - server_cpu - client_cpu)
+    return Blast(seconds, accepted, statuses, client_cpu, other_cpu, truncated)
+
+
+def check_blast(bench: Bench, kind: str, what: str, result: Blast) -> None:
+    """Record rejected requests or a truncated run as errors of `kind`."""
+    rejected = {code: n for code, n in result.statuses.items() if code != 200}
+    if rejected:
+        bench.errors.setdefault(kind, []).append(f"{what}: non-200 replies {rejected}")
+    if result.truncated:
+        bench.errors.setdefault(kind, []).append(f"{what}: stopped after {BLAST_LIMIT:.0f}s")
+
+
+async def settled_rss(pid: int, limit: float = 3.0) -> int:
+    """VmRSS once two readings 0.25 s apart agree within 1% (or after `limit` seconds)."""
+    previous = rss_bytes(pid)
+    deadline = now() + limit
+    while now() < deadline:
+        await asyncio.sleep(0.25)
+        current = rss_bytes(pid)
+        if abs(current - previous) <= previous * 0.01:
+            return current
+        previous = current
+    return previous
+
+
+# --------------------------------------------------------------------------- phases
+
+
+async def phase_ingest(bench: Bench, kind: str) -> dict[str, Any]:
+    """Ingest rate and CPU: N distinct alerts, then the same N re-sent several times."""
+    s = bench.settings
+    node = await bench.node(kind)
+    try:
+        port, pid = node.port, node.pid
+        check_blast(bench, kind, "warm-up", await blast(pid, port, alert_batches("Warm", 512), 4))
+        await wait_cpu_idle(pid)
+        bodies = alert_batches("Bench", s.alerts)
+        cpu0 = read_cpu(pid)
+        distinct = await blast(pid, port, bodies, s.connections)
+        cpu1 = await wait_cpu_idle(pid)
+        resent = await blast(pid, port, bodies * s.resend_passes, s.connections)
+        cpu2 = await wait_cpu_idle(pid)
+    finally:
+        node.stop()
+    check_blast(bench, kind, "ingest distinct", distinct)
+    check_blast(bench, kind, "ingest re-sent", resent)
+    cpu_distinct = cpu_seconds_between(cpu0, cpu1)
+    cpu_resent = cpu_seconds_between(cpu1, cpu2)
+    accepted = distinct.accepted_alerts + resent.accepted_alerts
+    seconds = distinct.seconds + resent.seconds
+    per_1k = 1000 * 1000  # seconds -> ms, per alert -> per 1,000 alerts
+    return {
+        "ingest_distinct": distinct.rate,
+        "ingest_resent": resent.rate,
+        "cpu_distinct": cpu_distinct * per_1k / max(1, distinct.accepted_alerts),
+        "cpu_resent": cpu_resent * per_1k / max(1, resent.accepted_alerts),
+        "cpu_all": (cpu_distinct + cpu_resent) * per_1k / max(1, accepted),
+        "client_cpu_share": (distinct.client_cpu + resent.client_cpu) / seconds,
+        "other_cpu_share": (distinct.other_cpu + resent.other_cpu) / seconds,
+        "server_cpu_share_distinct": cpu_distinct / distinct.seconds,
+    }
+
+
+async def phase_small(bench: Bench, kind: str) -> dict[str, Any]:
+    """Idle RSS, RSS with N/2 alerts, then GET /api/v2/alerts latency on the same node."""
+    s = bench.settings
+    node = await bench.node(kind)
+    try:
+        result: dict[str, Any] = {"rss_idle": await settled_rss(node.pid) / MIB}
+        loaded = await blast(node.pid, node.port, alert_batches("Small", s.small), s.connections)
+        check_blast(bench, kind, f"load {s.small}", loaded)
+        await wait_cpu_idle(node.pid, limit=15.0)
+        result["rss_small"] = await settled_rss(node.pid) / MIB
+        result.update(await get_latency(node, s))
+    finally:
+        node.stop()
+    return result
+
+
+async def get_latency(node: Node, s: Settings) -> dict[str, Any]:
+    """Median wall time of GET /api/v2/alerts (request written to last body byte read)."""
+    raw = build_request("GET", "/api/v2/alerts", node.port, headers={"Accept": "application/json"})
+    client = await HttpClient.connect(node.port)
+    timings = []
+    try:
+        first = await client.request(raw)
+        seen = len(json.loads(first.body)) if first.status == 200 else -first.status
+        for _ in range(s.warmup - 1):
+            await client.request(raw)
+        for _ in range(s.samples):
+            started = now()
+            reply = await client.request(raw)
+            timings.append((reply.received - started) * 1000)
+    finally:
+        client.close()
+    return {
+        "get_ms": median(timings),
+        "get_ms_samples": timings,
+        "get_alerts_seen": seen,
+        "get_bytes": len(first.body),
+    }
+
+
+async def phase_large(bench: Bench, kind: str) -> dict[str, Any]:
+    """RSS with 5N active alerts on a fresh node."""
+    s = bench.settings
+    node = await bench.node(kind)
+    try:
+        loaded = await blast(node.pid, node.port, alert_batches("Large", s.large), s.connections)
+        check_blast(bench, kind, f"load {s.large}", loaded)
+        await wait_cpu_idle(node.pid, limit=20.0)
+        return {"rss_large": await settled_rss(node.pid) / MIB, "ingest_large": loaded.rate}
+    finally:
+        node.stop()
+
+
+async def phase_webhook(bench: Bench, kind: str) -> dict[str, Any]:
+    """POST one alert forming a new group; time until the sink has the notification."""
+    s = bench.settings
+    node = await bench.node(kind, group_wait="0s")
+    client = await HttpClient.connect(node.port)
+    timings, missed = [], 0
+    try:
+        for i in range(s.warmup + s.samples):
+            latency = await one_webhook(bench, client, node.port, f"Latency{i:03d}")
+            if latency is None:
+                missed += 1
+            elif i >= s.warmup:
+                timings.append(latency * 1000)
+            await asyncio.sleep(0.02)
+    finally:
+        client.close()
+        node.stop()
+    if missed:
+        bench.errors.setdefault(kind, []).append(f"webhook: {missed} notifications never came")
+    result: dict[str, Any] = {"webhook_ms_samples": timings}
+    if timings:
+        result["webhook_ms"] = median(timings)
+    return result
+
+
+async def one_webhook(bench: Bench, client: HttpClient, port: int, name: str) -> float | None:
+    """Seconds from writing the POST to the sink reading the notification, None on timeout."""
+    starts = datetime.now(UTC)
+    alert = make_alert("Latency", 0, starts, starts + timedelta(hours=1), alertname=name)
+    raw = post_alerts_request(port, json.dumps([alert]).encode())
+    waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    bench.waiters[name] = waiter
+    started = now()
+    reply = await client.request(raw)
+    if reply.status != 200:
+        bench.waiters.pop(name, None)
+        raise RuntimeError(f"POST {name}: {reply.status} {reply.body[:200]!r}")
+    try:
+        return await asyncio.wait_for(waiter, WEBHOOK_TIMEOUT) - started
+    except TimeoutError:
+        bench.waiters.pop(name, None)
+        return None
+
+
+Phase = Callable[[Bench, str], Awaitable[dict[str, Any]]]
+
+# (title, measurement, repeated): a repeated phase runs --repeat times on fresh nodes, kinds
+# alternating, and reports the median of each figure; the short ingest runs need that most.
+PHASES: list[tuple[str, Phase, bool]] = [
+    ("ingest", phase_ingest, True),
+    ("memory+GET", phase_small, False),
+    ("memory large", phase_large, False),
+    ("webhook latency", phase_webhook, False),
+]
+
+
+# --------------------------------------------------------------------------- driver
+
+
+async def run(settings: Settings) -> Bench:
+    """Run every phase for every kind, alternating kinds; a kind that fails to start is dropped."""
+    with tempfile.TemporaryDirectory(prefix="gossamer-bench-") as tmp:
+        bench = Bench(settings, Path(tmp))
+        bench.sink = await WebhookSink(bench.on_webhook).start()
+        dead: set[str] = set()
+        try:
+            for title, phase, repeated in PHASES:
+                runs: dict[str, list[dict[str, Any]]] = {}
+                for attempt in range(settings.repeat if repeated else 1):
+                    for kind in settings.kinds:
+                        if kind in dead:
+                            continue
+                        label = f"{title} {attempt + 1}" if repeated else title
+                        result = await run_one(bench, label, phase, kind, dead)
+                        if result is not None:
+                            runs.setdefault(kind, []).append(result)
+                for kind, results in runs.items():
+                    bench.results.setdefault(kind, {}).update(merge_runs(results))
+                    if repeated:
+                        bench.results[kind][f"{title}_runs"] = results
+        finally:
+            bench.sink.close()
+        return bench
+
+
+async def run_one(
+    bench: Bench, label: str, phase: Phase, kind: str, dead: set[str]
+) -> dict[str, Any] | None:
+    """One measurement; a failure is recorded, and a node that cannot start marks its kind dead."""
+    print(f"  {label:<16} {kind:<10}", end=" ", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    try:
+        result = await phase(bench, kind)
+    except Exception as exc:  # noqa: BLE001 - one kind failing must not stop the other
+        print(f"FAILED ({type(exc).__name__})", file=sys.stderr)
+        bench.errors.setdefault(kind, []).append(f"{label}: {exc}")
+        if isinstance(exc, NodeStartError):
+            dead.add(kind)
+        return None
+    print(f"{time.monotonic() - started:5.1f}s", file=sys.stderr)
+    return result
+
+
+def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of every numeric figure over repeated runs (other values: the last run's)."""
+    merged = dict(runs[-1])
+    for key, value in runs[-1].items():
+        values = [run[key] for run in runs if key in run]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            merged[key] = median(values)
+    return merged
+
+
+def ratio_of(bench: Bench, key: str) -> float | None:
+    """gossamer / reference for one metric, when both were measured."""
+    ref = bench.results.get(REFERENCE, {}).get(key)
+    gos = bench.results.get(GOSSAMER, {}).get(key)
+    if ref is None or gos is None or ref == 0:
+        return None
+    return gos / ref
+
+
+def render_table(bench: Bench) -> str:
+    """The result table: both figures, the ratio, and whether each target is met."""
+    rows = [("metric", "unit", "reference", "gossamer", "ratio", "target", "met")]
+    for m in metrics(bench.settings):
+        figures = []
+        for kind in (REFERENCE, GOSSAMER):
+            value = bench.results.get(kind, {}).get(m.key)
+            figures.append("n/a" if value is None else f"{value:,.{m.digits}f}")
+        ratio = ratio_of(bench, m.key)
+        met = m.met(ratio)
+        rows.append(
+            (
+                m.label,
+                m.unit,
+                *figures,
+                "n/a" if ratio is None else f"{ratio:.3f}",
+                "" if m.target is None else f"{m.target[0]} {m.target[1]}",
+                {True: "yes", False: "NO", None: ""}[met],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def render_notes(bench: Bench) -> str:
+    """Sanity figures under the table: load-generator CPU, GET sizes, errors."""
+    lines, warnings = [], []
+    for kind, result in bench.results.items():
+        bits = []
+        if "client_cpu_share" in result:
+            bits.append(f"server used {result['server_cpu_share_distinct']:.0%} of a core")
+            bits.append(f"load generator {result['client_cpu_share']:.0%}")
+            bits.append(f"other processes {result['other_cpu_share']:.0%} during ingest")
+            if result["other_cpu_share"] > OTHER_LOAD_WARNING:
+                warnings.append(f"{kind}: other processes were busy during ingest; rerun")
+        if "get_alerts_seen" in result:
+            bits.append(
+                f"GET returned {result['get_alerts_seen']:,} alerts in {result['get_bytes']:,} B"
+            )
+        if "ingest_large" in result:
+            bits.append(
+                f"{bench.settings.large:,}-alert load ran at {result['ingest_large']:,.0f}/s"
+            )
+        if bits:
+            lines.append(f"{kind}: " + "; ".join(bits))
+    lines += [f"WARNING {warning}" for warning in warnings]
+    for kind, errors in bench.errors.items():
+        for error in errors:
+            first, _, rest = error.partition("\n")
+            lines.append(f"ERROR {kind}: {first}")
+            lines.extend(f"    {line}" for line in rest.splitlines()[-8:])
+    return "\n".join(lines)
+
+
+def meta(settings: Settings) -> dict[str, Any]:
+    """Where and with what the figures were taken."""
+
+    def output(*cmd: str) -> str:
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=10, cwd=REPO_ROOT)
+            return (done.stdout or done.stderr).strip().splitlines()[0]
+        except (OSError, subprocess.SubprocessError, IndexError):
+            return "unknown"
+
+    return {
+        "when": rfc3339(datetime.now(UTC)),
+        "settings": asdict(settings),
+        "cpus": os.cpu_count(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "reference": output(reference_binary() or "prometheus-alertmanager", "--version"),
+        "gossamer_commit": output("git", "rev-parse", "--short", "HEAD"),
+    }
+
+
+def write_json(path: Path, bench: Bench) -> None:
+    """All figures, per-sample timings, ratios and target verdicts as JSON."""
+    rows = {}
+    for m in metrics(bench.settings):
+        ratio = ratio_of(bench, m.key)
+        rows[m.key] = {"label": m.label, "unit": m.unit, "ratio": ratio, "target": m.target}
+        rows[m.key]["met"] = m.met(ratio)
+    doc = {
+        "meta": meta(bench.settings),
+        "results": bench.results,
+        "metrics": rows,
+        "errors": bench.errors,
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def parse_args(argv: list[str] | None) -> tuple[Settings, Path | None]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=KINDS, help="measure one kind only")
+    parser.add_argument("--alerts", type=int, default=20_000, help="distinct alerts (20000)")
+    parser.add_argument("--connections", type=int, default=8, help="load connections (8)")
+    parser.add_argument("--resend-passes", type=int, default=3, help="re-send passes (3)")
+    parser.add_argument("--samples", type=int, default=20, help="latency samples (20)")
+    parser.add_argument("--repeat", type=int, default=3, help="ingest runs, median (3)")
+    parser.add_argument("--json", type=Path, help="write all results to this file")
+    args = parser.parse_args(argv)
+    counts = (args.connections, args.resend_passes, args.samples, args.repeat)
+    if args.alerts < BATCH or min(counts) < 1:
+        parser.error("--alerts must be >= 64; the other counts >= 1")
+    kinds = (args.only,) if args.only else KINDS
+    settings = Settings(kinds, args.alerts, *counts)
+    return settings, args.json
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings, json_path = parse_args(argv)
+    if REFERENCE in settings.kinds and reference_binary() is None:
+        print("prometheus-alertmanager not found (set GOSSAMER_REFERENCE_BINARY)", file=sys.stderr)
+        return 2
+    try:
+        import uvloop
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    print(f"gossamer single-node benchmark: {', '.join(settings.kinds)}", file=sys.stderr)
+    bench = runner(run(settings))
+    print(render_table(bench))
+    notes = render_notes(bench)
+    if notes:
+        print("\n" + notes)
+    if json_path is not None:
+        write_json(json_path, bench)
+        print(f"\nresults written to {json_path}")
+    return 1 if bench.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
