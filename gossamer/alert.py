@@ -25,6 +25,9 @@ class Alert(msgspec.Struct, frozen=True):
     updated_at: int
     timeout: bool
     fingerprint: int
+    #: UTC offsets (seconds) ``startsAt``/``endsAt`` were given in; Go prints them back.
+    starts_tz: int = 0
+    ends_tz: int = 0
 
     def resolved_at(self, now_ns: int) -> bool:
         """Whether the alert is resolved at ``now_ns`` (``EndsAt`` set and not after now)."""
@@ -42,14 +45,17 @@ def merge(old: Alert, new: Alert, now_ns: int) -> Alert:
     """Alertmanager's ``Alert.Merge`` (pipeline.md §2.4): the younger alert wins,
     the earliest start is kept, and a real later end beats a synthesised one."""
     older, younger = (new, old) if new.updated_at < old.updated_at else (old, new)
-    starts_at = min(old.starts_at, new.starts_at)
-    ends_at = younger.ends_at
+    earliest = older if older.starts_at < younger.starts_at else younger
+    end = younger
     if younger.resolved_at(now_ns):
         if older.resolved_at(now_ns) and older.ends_at > younger.ends_at:
-            ends_at = older.ends_at
+            end = older
     elif older.ends_at > younger.ends_at and not older.timeout:
-        ends_at = older.ends_at
-    return msgspec.structs.replace(younger, starts_at=starts_at, ends_at=ends_at)
+        end = older
+    return msgspec.structs.replace(
+        younger, starts_at=earliest.starts_at, starts_tz=earliest.starts_tz,
+        ends_at=end.ends_at, ends_tz=end.ends_tz,
+    )  # fmt: skip
 
 
 def overlaps(old: Alert, new: Alert) -> bool:

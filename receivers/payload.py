@@ -55,6 +55,9 @@ class AlertData(msgspec.Struct, frozen=True):
     ends_at: int
     generator_url: str
     fingerprint: str
+    #: UTC offsets the times were given in (Go prints a time in its own zone).
+    starts_tz: int = 0
+    ends_tz: int = 0
 
 
 class Data(msgspec.Struct, frozen=True):
@@ -137,6 +140,8 @@ def _alert_data(alert: Alert, now_ns: int) -> AlertData:
         ends_at=alert.ends_at if resolved else ZERO,
         generator_url=alert.generator_url,
         fingerprint=alert.fingerprint_hex,
+        starts_tz=alert.starts_tz,
+        ends_tz=alert.ends_tz if resolved else 0,
     )
 
 
@@ -157,11 +162,11 @@ def build_data(ctx: NotificationContext, alerts: Sequence[Alert]) -> Data:
     )
 
 
-def _json_time(ns: int) -> str:
+def _json_time(ns: int, tz: int = 0) -> str:
     if ns != ZERO and not _MIN_JSON_NS <= ns < _MAX_JSON_NS:
         # json: error calling MarshalJSON for type time.Time: ...
         raise ValueError("Time.MarshalJSON: year outside of range [0,9999]")
-    return format_go(ns)
+    return format_go(ns, tz)
 
 
 def _wire_alert(alert: AlertData) -> _WireAlert:
@@ -169,8 +174,8 @@ def _wire_alert(alert: AlertData) -> _WireAlert:
         status=alert.status,
         labels=alert.labels,
         annotations=alert.annotations,
-        starts_at=_json_time(alert.starts_at),
-        ends_at=_json_time(alert.ends_at),
+        starts_at=_json_time(alert.starts_at, alert.starts_tz),
+        ends_at=_json_time(alert.ends_at, alert.ends_tz),
         generator_url=alert.generator_url,
         fingerprint=alert.fingerprint,
     )

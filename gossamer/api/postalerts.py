@@ -14,7 +14,7 @@ from gossamer.alert import Alert
 from gossamer.api.models import PostableAlert
 from gossamer.api.urls import go_url_parse_error
 from gossamer.labels import fingerprint, is_valid_label_name
-from gossamer.timefmt import ZERO, parse_rfc3339
+from gossamer.timefmt import ZERO, parse_rfc3339, parse_rfc3339_tz
 
 _DECODER = msgspec.json.Decoder(list[PostableAlert])
 
@@ -158,10 +158,10 @@ def validate_batch(alerts: list[PostableAlert], now_ns: int, resolve_timeout_s: 
 
 
 def _to_alert(posted: PostableAlert, now: int, timeout_ns: int) -> tuple[Alert, str]:
-    starts = parse_rfc3339(posted.startsAt) if posted.startsAt else ZERO
-    ends = parse_rfc3339(posted.endsAt) if posted.endsAt else ZERO
+    starts, starts_tz = parse_rfc3339_tz(posted.startsAt) if posted.startsAt else (ZERO, 0)
+    ends, ends_tz = parse_rfc3339_tz(posted.endsAt) if posted.endsAt else (ZERO, 0)
     if starts == ZERO:
-        starts = ends if ends != ZERO else now
+        starts, starts_tz = (ends, ends_tz) if ends != ZERO else (now, 0)
     timeout = ends == ZERO
     if timeout:
         ends = now + timeout_ns
@@ -170,7 +170,7 @@ def _to_alert(posted: PostableAlert, now: int, timeout_ns: int) -> tuple[Alert, 
         labels = {k: v for k, v in labels.items() if v != ""}
     annotations = posted.annotations or {}
     alert = Alert(labels, annotations, starts, ends, posted.generatorURL or "", now, timeout,
-                  fingerprint(labels) if labels else 0)
+                  fingerprint(labels) if labels else 0, starts_tz, ends_tz)
     return alert, _validate(alert)
 
 

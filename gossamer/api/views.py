@@ -91,10 +91,10 @@ class AlertRenderer:
 def gettable(alert: Alert, receivers: Sequence[str], status: AlertStatus) -> GettableAlert:
     return GettableAlert(
         annotations=alert.annotations,
-        endsAt=format_api(alert.ends_at),
+        endsAt=format_api(alert.ends_at, alert.ends_tz),
         fingerprint=fingerprint_hex(alert.fingerprint),
         receivers=[ReceiverName(r) for r in receivers],
-        startsAt=format_api(alert.starts_at),
+        startsAt=format_api(alert.starts_at, alert.starts_tz),
         status=status,
         updatedAt=format_api(alert.updated_at),
         generatorURL=alert.generator_url or msgspec.UNSET,
