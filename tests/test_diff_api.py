@@ -72,7 +72,25 @@ def loaded(module_diff_pair) -> tuple[DiffPair, VolatileTimes]:
     pair = module_diff_pair(ROUTING)
     posted = stored_alerts()
     pair.send(posted)
+    assert inhibition_settles(pair.reference), "the reference never inhibited B"
+    inhibition_settles(pair.candidate)  # a candidate that never inhibits fails the tests instead
     return pair, VolatileTimes(posted)
+
+
+def inhibition_settles(side: Side, timeout: float = 5.0) -> bool:
+    """Wait until B shows as inhibited by A.
+
+    The inhibitor learns source alerts from the store subscription,
+    asynchronously to the POST: a list read right after it may not show the
+    inhibition yet (seen on the reference).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = side.node.get_json("/api/v2/alerts", {"filter": 'alertname="B"'})
+        if listed and listed[0]["status"]["inhibitedBy"]:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 ALERT_QUERIES = [
