@@ -25,6 +25,7 @@ from actors.gate import GateConfig
 from actors.gossiper import load_nflog
 from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
 from actors.supervisor import NodeActors
+from actors.time_stages import ActiveTimeStage, MuteTimeStage
 from cluster.persistence import DurableFile
 from gossamer.alert import Alert
 from gossamer.api.models import (
@@ -139,7 +140,8 @@ class Node:
         counts = {name: len(n) for name, n in notifiers.items()}
         self.metrics.receivers.set(len(used))
         self.metrics.integrations.set(sum(counts.values()))
-        gate = GateConfig(notifiers, stages=[], settled=self.settle.is_ready)
+        stages = [ActiveTimeStage(config.time_intervals), MuteTimeStage(config.time_intervals)]
+        gate = GateConfig(notifiers, stages=stages, settled=self.settle.is_ready)
         return DispatchConfig(tree, counts, self.external_url), gate
 
     def _record_reload(self, config: Config, ok: bool) -> None:

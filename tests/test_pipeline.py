@@ -148,3 +148,50 @@ def test_restart_reads_the_notification_log_back_and_does_not_renotify(tmp_path:
         assert second.notifier.sent == []
     finally:
         second.close()
+
+
+MUTED_CONFIG = """
+route:
+  receiver: hook
+  group_by: [alertname]
+  group_wait: 1s
+  routes:
+    - matchers: ['alertname="Muted"']
+      receiver: hook
+      mute_time_intervals: [always]
+    - matchers: ['alertname="Inactive"']
+      receiver: hook
+      active_time_intervals: [never]
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: http://127.0.0.1:1/
+time_intervals:
+  - name: always
+    time_intervals:
+      - times: [{start_time: "00:00", end_time: "24:00"}]
+  - name: never
+    time_intervals:
+      - years: ["1999"]
+"""
+
+
+def test_time_intervals_mute_routes_while_a_control_route_notifies(tmp_path: Path) -> None:
+    """mute_time_intervals and active_time_intervals drop flushes; other routes still send."""
+    from actors.time_stages import ActiveTimeStage, MuteTimeStage
+
+    rig = Rig(MUTED_CONFIG, tmp_path)
+    try:
+        intervals = rig.config.time_intervals
+        stages = [ActiveTimeStage(intervals), MuteTimeStage(intervals)]
+        from actors.gate import GateConfig
+        from actors.messages import Reconfigure
+
+        rig.actors.gate.tell(Reconfigure(GateConfig({"hook": [rig.notifier]}, stages, lambda: True)))
+        rig.post(*(rig.alert({"alertname": name}, end_s=10_000) for name in ("Muted", "Inactive", "Control")))
+        rig.advance(5)
+        rig.notifier.wait_for(1)
+        rig.advance(600)
+        assert [a[0].labels["alertname"] for _, a in rig.notifier.sent] == ["Control"]
+    finally:
+        rig.close()
