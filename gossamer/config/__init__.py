@@ -14,8 +14,9 @@ Deliberate differences from Alertmanager 0.25 (stricter, where 0.25 is wrong):
   integer (``13``, ``0``, ``-1``) and then silently never matches it.
 * ``sns_configs``: exactly one of ``target_arn``, ``topic_arn``,
   ``phone_number``; 0.25's XOR chain also accepts all three at once.
-* A null entry in ``receivers``, ``routes`` or any ``<kind>_configs`` list
-  (e.g. a bare ``-``) is an error; 0.25 dereferences it and panics.
+* A null entry in ``receivers``, ``routes``, ``inhibit_rules`` or any
+  ``<kind>_configs`` list (e.g. a bare ``-``) is an error; 0.25 dereferences
+  it and panics (amtool for the first three, the daemon for inhibit rules).
 * Regular expressions run on RE2 (linear time) with Go's syntax; constructs
   Go 1.19 rejects but RE2 accepts (``\\C``, ``(?<name>...)``, nesting deeper
   than 1000) are rejected like Go does. Go-only size limits are approximated.

@@ -159,9 +159,10 @@ _INHIBIT_FIELDS: dict[str, y.Converter] = {
 
 
 def decode_inhibit_rule(d: y.Decoder, node: y.Node) -> InhibitRule | None:
-    """One ``inhibit_rules[]`` entry (``InhibitRule.UnmarshalYAML``); null is an empty rule."""
+    """One ``inhibit_rules[]`` entry (``InhibitRule.UnmarshalYAML``)."""
     if y.is_null(node):
-        return InhibitRule()
+        # amtool 0.25 accepts a null rule, but the 0.25 daemon panics on it at startup.
+        raise ConfigError(f"line {y.line_of(node)}: empty entry in inhibit_rules")
     raw: dict[str, Any] | None = d.plain(node, PLAIN, _INHIBIT_FIELDS)
     if raw is None:
         return None
