@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import alert, resolved
+from tests.harness import Side, alert, resolved
 
 pytestmark = [pytest.mark.reference, pytest.mark.gossamer_node]
 
@@ -47,6 +47,19 @@ def test_webhook_bodies_match_for_a_firing_group(diff_pair) -> None:
         ]
     )
     pair.assert_same_notifications(1)
+
+
+def test_webhook_requests_carry_the_same_method_and_headers(diff_pair) -> None:
+    """Method, Content-Type and User-Agent of a notification request are the reference's."""
+    pair = diff_pair(single_receiver("[alertname]"))
+    pair.send([alert({"alertname": "Headers"})])
+
+    def request_line(side: Side) -> dict[str, str | None]:
+        note = side.sink.nth(1)
+        wanted = ("content-type", "user-agent")
+        return {"method": note.method} | {name: note.headers.get(name) for name in wanted}
+
+    pair.assert_same(request_line, "requests")
 
 
 def test_webhook_bodies_match_when_grouping_by_all_labels(diff_pair) -> None:

@@ -43,11 +43,9 @@ class Side:
         return note.arrived - self.posted_at[0]
 
     def describe(self, note: Notification) -> dict[str, Any]:
-        """What a receiver sees of a notification: path, key headers, normalised payload."""
+        """A notification's path and normalised payload (headers are compared on their own)."""
         return {
             "path": note.path,
-            "content-type": note.headers.get("content-type"),
-            "user-agent": note.headers.get("user-agent"),
             "body": normalise_webhook(note.json, self.node.default_external_url),
         }
 
