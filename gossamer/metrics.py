@@ -6,7 +6,14 @@ Children are pre-bound where the hot path increments them.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Summary,
+    disable_created_metrics,
+)
 
 import gossamer
 
@@ -15,6 +22,9 @@ INTEGRATIONS = (
     "webhook", "victorops", "sns", "telegram",
 )  # fmt: skip
 ALERT_STATES = ("active", "suppressed", "unprocessed")
+
+# Alertmanager exposes no *_created series; this is a process-wide switch of the client library.
+disable_created_metrics()
 
 
 class NodeMetrics:
