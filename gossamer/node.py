@@ -21,7 +21,7 @@ from loguru import logger
 
 import gossamer
 from actors.dispatcher import DispatchConfig
-from actors.gate import GateConfig
+from actors.gate import GateConfig, MuteStage
 from actors.gossiper import load_nflog
 from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
 from actors.supervisor import NodeActors
@@ -44,8 +44,8 @@ from gossamer.routing import Route, build_tree
 from gossamer.settle import Settle
 from gossamer.timefmt import format_api
 from gossamer.ulid import new_ulid
-from receivers.build import SUPPORTED_INTEGRATIONS, build_notifiers
 from receivers.base import Notifier
+from receivers.build import SUPPORTED_INTEGRATIONS, build_notifiers
 from receivers.http import HTTPClientPool
 
 REPLY_TIMEOUT_S = 30.0
@@ -140,7 +140,10 @@ class Node:
         counts = {name: len(n) for name, n in notifiers.items()}
         self.metrics.receivers.set(len(used))
         self.metrics.integrations.set(sum(counts.values()))
-        stages = [ActiveTimeStage(config.time_intervals), MuteTimeStage(config.time_intervals)]
+        stages: list[MuteStage] = [
+            ActiveTimeStage(config.time_intervals),
+            MuteTimeStage(config.time_intervals),
+        ]
         gate = GateConfig(notifiers, stages=stages, settled=self.settle.is_ready)
         return DispatchConfig(tree, counts, self.external_url), gate
 

@@ -19,7 +19,13 @@ from gossamer.api import http
 from gossamer.api.http import Request, Response, Scope, Send
 from gossamer.api.models import AlertmanagerStatus, ReceiverName
 from gossamer.api.postalerts import FrameworkReject, decode_body, validate_batch
-from gossamer.api.views import AlertFilter, AlertLister, parse_filters, parse_receiver, render_groups
+from gossamer.api.views import (
+    AlertFilter,
+    AlertLister,
+    parse_filters,
+    parse_receiver,
+    render_groups,
+)
 from gossamer.errors import MatcherError
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route

@@ -16,7 +16,7 @@ from actors.messages import GroupView
 from gossamer.alert import Alert, sort_for_notification
 from gossamer.api.models import AlertStatus, GettableAlert, ReceiverName
 from gossamer.labels import compare_label_sets, fingerprint_hex
-from gossamer.matchers import MatchType, Matcher, new_matcher, parse_matcher
+from gossamer.matchers import Matcher, MatchType, new_matcher, parse_matcher
 from gossamer.routing import Route
 from gossamer.timefmt import format_api
 
