@@ -195,3 +195,33 @@ def test_time_intervals_mute_routes_while_a_control_route_notifies(tmp_path: Pat
         assert [a[0].labels["alertname"] for _, a in rig.notifier.sent] == ["Control"]
     finally:
         rig.close()
+
+
+class ExplodingStage:
+    """A muting stage with a bug: it raises on its first use."""
+
+    name = "exploding"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def apply(self, flush, alerts):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("bug in a stage")
+        return alerts
+
+
+def test_an_exception_in_an_actor_fails_the_flush_and_the_next_tick_recovers(rig: Rig) -> None:
+    """A handler exception is logged and counted, the actor lives on, and the group retries."""
+    from actors.gate import GateConfig
+    from actors.messages import Reconfigure
+
+    rig.actors.gate.tell(Reconfigure(GateConfig({"hook": [rig.notifier]}, [ExplodingStage()], lambda: True)))
+    rig.post(rig.alert({"alertname": "A"}, end_s=10_000))
+    rig.advance(30)
+    assert rig.notifier.sent == []
+    assert rig.metrics.actor_failures.labels("gate")._value.get() == 1
+    assert rig.actors.alive()
+    rig.advance(300)
+    rig.notifier.wait_for(1)
