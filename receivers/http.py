@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -221,9 +223,13 @@ class HTTPClient:
         base_dir: str | os.PathLike[str] = ".",
         *,
         user_agent: str = USER_AGENT,
+        gzip: bool = False,
     ) -> None:
         self.config = config
         self.user_agent = user_agent
+        # prometheus/common transports set DisableCompression; x/oauth2's token
+        # client uses Go's default, which asks for gzip and decodes it.
+        self._gzip = gzip
         self._base = Path(base_dir)
         self._tls = _TLSFiles(config.tls_config, self._resolve)
         self._proxy, self._proxy_headers = self._parse_proxy(config.proxy_url)
@@ -431,6 +437,8 @@ class HTTPClient:
     ) -> HTTPResponse:
         session = self._get_session()
         server_name = self.config.tls_config.server_name or None
+        if self._gzip:
+            headers = {"Accept-Encoding": "gzip", **headers}
         if self._proxy_headers and target.scheme != "https":
             # aiohttp sends proxy_headers only on CONNECT; a plain-HTTP proxy
             # reads them from the request itself, as Go writes them.
@@ -453,10 +461,16 @@ class HTTPClient:
                 if resp.status // 100 != 2:  # Go drains a success body, ignoring errors
                     raise
                 payload = b""
+            response_headers = {k.lower(): v for k, v in resp.headers.items()}
+            if self._gzip and response_headers.get("content-encoding") == "gzip":
+                try:
+                    payload = gzip.decompress(payload)
+                except (OSError, EOFError, zlib.error) as exc:
+                    raise ValueError(f"gzip: {exc}") from exc
             return HTTPResponse(
                 status=resp.status,
                 reason=resp.reason or "",
-                headers={k.lower(): v for k, v in resp.headers.items()},
+                headers=response_headers,
                 body=payload,
                 url=str(resp.url),
             )
@@ -572,7 +586,7 @@ class _OAuth2Source:
         token_http = HTTPClientConfig(
             tls_config=self.config.tls_config, proxy_url=self.config.proxy_url
         )
-        self._client = HTTPClient(token_http, owner._base, user_agent=owner.user_agent)
+        self._client = HTTPClient(token_http, owner._base, user_agent=owner.user_agent, gzip=True)
         self._lock = asyncio.Lock()
         self._secret: str | None = None
         self._token: tuple[str, float] | None = None

@@ -25,11 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import yaml
 
 from gossamer.alert import Alert, sort_for_notification
-from gossamer.config.model import BasicAuth, HTTPClientConfig, WebhookConfig
+from gossamer.config.model import WebhookConfig
 from gossamer.errors import NotifyError
 from gossamer.labels import fingerprint
 from gossamer.timefmt import ZERO, parse_rfc3339, wall_ns
@@ -72,6 +73,29 @@ def posted(scenario: str, labels: dict[str, str], **fields: Any) -> dict[str, An
     out: dict[str, Any] = {"labels": {"scenario": scenario, **labels}}
     out.update(fields)
     return out
+
+
+#: ``{recorder}`` stands for the recorder's base URL, known once it listens.
+OAUTH2 = {
+    "oauth2": {
+        "client_id": "id",
+        "client_secret": "se cret",
+        "scopes": ["a", "b"],
+        "token_url": "{recorder}/token",
+        "endpoint_params": {"audience": "x"},
+    }
+}
+TOKEN = Reply(
+    200,
+    b'{"access_token":"tok3n","token_type":"bearer","expires_in":3600}',
+    {"Content-Type": "application/json"},
+)
+
+
+def scenario_http_config(scenario: Scenario, rec: Recorder) -> dict[str, Any]:
+    """The scenario's http_config with the recorder's URL filled in."""
+    text = json.dumps(scenario.http_config).replace("{recorder}", rec.url("").rstrip("/"))
+    return dict(json.loads(text))
 
 
 def _scenarios() -> list[Scenario]:
@@ -133,6 +157,7 @@ def _scenarios() -> list[Scenario]:
         Scenario("trunc", "trunc", trunc, max_alerts=2),
         Scenario("noresolved", "noresolved", noresolved, send_resolved=False),
         Scenario("commonann", "commonann", commonann),
+        Scenario("oauth", "oauth", [posted("oauth", {"alertname": "O2"})], http_config=OAUTH2),
         Scenario(
             "offset",
             "offset",
@@ -147,6 +172,13 @@ FAILING = {
     "fail": ("/fail?token=abc", Reply(400, b"bad <thing>\n")),
     "empty400": ("/empty400", Reply(400, b"")),
     "busy": ("/busy", Reply(503, b"busy")),
+}
+
+#: Receivers whose http_config names a secret file that does not exist.
+MISSING_FILES: dict[str, dict[str, Any]] = {
+    "nobearer": {"bearer_token_file": "/nonexistent/gossamer-token"},
+    "nopassword": {"basic_auth": {"username": "u", "password_file": "/nonexistent/gossamer-pw"}},
+    "nocreds": {"authorization": {"type": "Token", "credentials_file": "/nonexistent/cred"}},
 }
 
 
@@ -264,7 +296,7 @@ def _config(rec: Recorder, refused_url: str) -> dict[str, Any]:
             "max_alerts": s.max_alerts,
         }
         if s.http_config:
-            hook["http_config"] = s.http_config
+            hook["http_config"] = scenario_http_config(s, rec)
         receivers.append({"name": s.receiver, "webhook_configs": [hook]})
         routes.append({"matchers": [f'scenario="{s.name}"'], "receiver": s.receiver})
     failing = {
@@ -273,6 +305,10 @@ def _config(rec: Recorder, refused_url: str) -> dict[str, Any]:
     } | {"refused": refused_url}
     for name, url in failing.items():
         receivers.append({"name": name, "webhook_configs": [{"url": url}]})
+        routes.append({"matchers": [f'scenario="{name}"'], "receiver": name})
+    for name, http_config in MISSING_FILES.items():
+        hook = {"url": rec.url(f"/{name}"), "http_config": http_config}
+        receivers.append({"name": name, "webhook_configs": [hook]})
         routes.append({"matchers": [f'scenario="{name}"'], "receiver": name})
     receivers.append({"name": "blackhole"})
     route = {
@@ -296,10 +332,13 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
     with sock, Recorder() as rec:
         for path, reply in FAILING.values():
             rec.routes[path.split("?")[0]] = reply
+        rec.routes["/token"] = TOKEN
         am = AlertmanagerProcess(_config(rec, refused_url), tmp_path_factory.mktemp("am"))
         try:
             batch = [a for s in SCENARIOS.values() for a in s.alerts]
-            batch += [posted(name, {"alertname": "F"}) for name in [*FAILING, "refused"]]
+            batch += [
+                posted(name, {"alertname": "F"}) for name in [*FAILING, *MISSING_FILES, "refused"]
+            ]
             am.post_alerts(batch)
             yield Reference(rec, am, refused_url)
         finally:
@@ -349,19 +388,17 @@ def gossamer_input(
     return ctx, alerts
 
 
-def gossamer_config(scenario: Scenario, url: str) -> WebhookConfig:
-    http = HTTPClientConfig()
-    if "basic_auth" in scenario.http_config:
-        http = HTTPClientConfig(basic_auth=BasicAuth(**scenario.http_config["basic_auth"]))
-    return WebhookConfig(
-        url=url,
-        send_resolved=scenario.send_resolved,
-        max_alerts=scenario.max_alerts,
-        http_config=http,
-    )
+def gossamer_config(scenario: Scenario, rec: Recorder, url: str) -> WebhookConfig:
+    fields = {
+        "url": url,
+        "send_resolved": scenario.send_resolved,
+        "max_alerts": scenario.max_alerts,
+        "http_config": scenario_http_config(scenario, rec),
+    }
+    return msgspec.convert(fields, WebhookConfig)
 
 
-MATCHING = ["hook", "dot", "weird", "trunc", "noresolved", "commonann"]
+MATCHING = ["hook", "dot", "weird", "trunc", "noresolved", "commonann", "oauth"]
 
 
 @pytest.mark.parametrize("name", MATCHING)
@@ -385,7 +422,7 @@ async def test_webhook_request_matches_alertmanager_but_for_user_agent(
     ctx, alerts = gossamer_input(scenario, json.loads(theirs.body))
     path = f"/gossamer/{name}"
     notifier = WebhookNotifier(
-        gossamer_config(scenario, reference.rec.url(path)), 0, pool=HTTPClientPool()
+        gossamer_config(scenario, reference.rec, reference.rec.url(path)), 0, pool=HTTPClientPool()
     )
     await notifier.notify(ctx, alerts)
     await notifier.close()
@@ -393,6 +430,28 @@ async def test_webhook_request_matches_alertmanager_but_for_user_agent(
     assert (ours.method, ours.version, ours.body) == (theirs.method, theirs.version, theirs.body)
     assert ours.header_dict(ignore=("user-agent",)) == theirs.header_dict(ignore=("user-agent",))
     assert theirs.header("User-Agent") == "Alertmanager/0.25.0"
+
+
+@async_test
+async def test_oauth2_token_request_matches_alertmanager(reference: Reference) -> None:
+    """Same client-credentials request (form, Basic client auth) and same bearer header."""
+    scenario = SCENARIOS["oauth"]
+    theirs = reference.captured(scenario)
+    ctx, alerts = gossamer_input(scenario, json.loads(theirs.body))
+    config = gossamer_config(scenario, reference.rec, reference.rec.url("/gossamer/oauth2"))
+    notifier = WebhookNotifier(config, 0, pool=HTTPClientPool())
+    await notifier.notify(ctx, alerts)
+    await notifier.close()
+    tokens = reference.rec.wait_for(2, "/token")
+    by_us = [(t.header("User-Agent") or "").startswith("gossamer/") for t in tokens]
+    their_token = tokens[by_us.index(False)]
+    our_token = tokens[len(by_us) - 1 - by_us[::-1].index(True)]
+    assert (
+        our_token.body == their_token.body == b"audience=x&grant_type=client_credentials&scope=a+b"
+    )
+    ignore = ("user-agent",)
+    assert our_token.header_dict(ignore=ignore) == their_token.header_dict(ignore=ignore)
+    assert theirs.header("Authorization") == "Bearer tok3n"
 
 
 def test_resolved_alerts_are_left_out_without_send_resolved(reference: Reference) -> None:
@@ -435,6 +494,24 @@ async def test_transport_errors_read_like_alertmanager(reference: Reference) -> 
     with pytest.raises(NotifyError) as info:
         await notifier.notify(
             ctx, [to_alert(posted("refused", {"alertname": "F"}, startsAt=ts(timedelta())))]
+        )
+    await notifier.close()
+    assert (str(info.value), info.value.retryable) == (theirs, True)
+
+
+@pytest.mark.parametrize("name", sorted(MISSING_FILES))
+@async_test
+async def test_missing_secret_files_read_like_alertmanager(reference: Reference, name: str) -> None:
+    """An unreadable secret file fails the request, worded as prometheus/common does."""
+    theirs = reference.error_for(name)
+    config = msgspec.convert(
+        {"url": reference.rec.url(f"/{name}"), "http_config": MISSING_FILES[name]}, WebhookConfig
+    )
+    notifier = WebhookNotifier(config, 0, pool=HTTPClientPool())
+    ctx = NotificationContext("{}", {}, name, EXTERNAL_URL, wall_ns())
+    with pytest.raises(NotifyError) as info:
+        await notifier.notify(
+            ctx, [to_alert(posted(name, {"alertname": "F"}, startsAt=ts(timedelta())))]
         )
     await notifier.close()
     assert (str(info.value), info.value.retryable) == (theirs, True)
