@@ -17,7 +17,9 @@ does (prometheus/common v0.38, HTTP/2 disabled as for webhooks):
   ``follow_redirects: false`` hands the 3xx back to the caller;
 * no ``Accept``/``Accept-Encoding`` headers and no decompression (Go's
   ``DisableCompression``), 30 s connect timeout and no overall timeout (the
-  sender's flush deadline cancels the task instead).
+  sender's flush deadline cancels the task instead);
+* HTTP/1.1 only: ``enable_http2`` is accepted and ignored (Alertmanager turns
+  HTTP/2 off for webhooks; other integrations would negotiate h2 over TLS).
 
 Transport failures raise ``NotifyError(retryable=True)`` worded like Go's
 ``*url.Error`` (``Post "<url>": <cause>``, password masked as ``***``);
@@ -125,12 +127,10 @@ def go_error_op(method: str) -> str:
     return method[:1].upper() + method[1:].lower()
 
 
-def _go_os_error(op: str, path: str, exc: OSError) -> str:
+def _go_os_error(path: str, exc: OSError) -> str:
     """``os.ReadFile`` wording: ``open /x: no such file or directory``."""
-    if isinstance(exc, IsADirectoryError):
-        op = "read"
-    reason = (exc.strerror or str(exc)).lower()
-    return f"{op} {path}: {reason}"
+    op = "read" if isinstance(exc, IsADirectoryError) else "open"
+    return f"{op} {path}: {(exc.strerror or str(exc)).lower()}"
 
 
 def _read_files(paths: Iterable[str]) -> _Snapshot:
@@ -168,6 +168,9 @@ def _build_ssl_context(tls: TLSConfig, ca: bytes | None, cert: str, key: str) ->
     if tls.insecure_skip_verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+    for version in filter(None, (tls.min_version, tls.max_version)):
+        if version not in _TLS_VERSIONS:
+            raise ValueError(f"unknown TLS version: {version}")
     if tls.min_version:
         ctx.minimum_version = _TLS_VERSIONS[tls.min_version]
     if tls.max_version:
@@ -198,7 +201,9 @@ class _TLSFiles:
             content = files[path]
             if isinstance(content, OSError):
                 what = "CA cert" if path == self.ca else "client cert or key"
-                raise ValueError(f"unable to load specified {what} {path}: {content}")
+                raise ValueError(
+                    f"unable to load specified {what} {path}: {_go_os_error(path, content)}"
+                )
             contents.append(content)
         digest = hashlib.sha256(b"\0".join(contents)).digest()
         context = self._context
@@ -237,7 +242,8 @@ class HTTPClient:
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._refs = 1
-        self._release_hook: Any = None
+        self._refs_lock = threading.Lock()
+        self._release_hook: Callable[[HTTPClient], None] | None = None
         self.closed = False
         self._stats = {"requests": 0, "transport_errors": 0, "in_flight": 0, "last_status": 0}
 
@@ -285,7 +291,7 @@ class HTTPClient:
     def _file_secret(self, files: _Snapshot, path: str, what: str) -> str:
         content = files[path]
         if isinstance(content, OSError):
-            raise ValueError(f"unable to read {what} {path}: {_go_os_error('open', path, content)}")
+            raise ValueError(f"unable to read {what} {path}: {_go_os_error(path, content)}")
         return content.decode("utf-8", "replace").strip()
 
     async def _authorization(self, target: yarl.URL, files: _Snapshot) -> str | None:
@@ -475,17 +481,30 @@ class HTTPClient:
                 url=str(resp.url),
             )
 
-    def _retain(self) -> None:
-        self._refs += 1
+    def _retain(self) -> bool:
+        """Take one more reference unless already closed. Any thread."""
+        with self._refs_lock:
+            if not self.closed:
+                self._refs += 1
+            return not self.closed
+
+    def _release(self, *, all_refs: bool = False) -> bool:
+        """Drop one (or every) reference; True when this closed the client. Any thread."""
+        with self._refs_lock:
+            if self.closed:
+                return False
+            self._refs = 0 if all_refs else self._refs - 1
+            self.closed = self._refs <= 0
+        if self.closed and self._release_hook is not None:
+            self._release_hook(self)
+        return self.closed
 
     async def close(self) -> None:
         """Release one reference; the last one closes the connection pool."""
-        self._refs -= 1
-        if self._refs > 0 or self.closed:
-            return
-        self.closed = True
-        if self._release_hook is not None:
-            self._release_hook(self)
+        if self._release():
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
         if self._oauth2 is not None:
             await self._oauth2.close()
         if self._session is not None and not self._session.closed:
@@ -548,8 +567,7 @@ class HTTPClientPool:
         key = _KEY_ENCODER.encode([config, os.fspath(base_dir)])
         with self._lock:
             client = self._clients.get(key)
-            if client is not None and not client.closed:
-                client._retain()
+            if client is not None and client._retain():
                 return client
             client = HTTPClient(config, base_dir)
             client._release_hook = lambda c: self._forget(key, c)
@@ -566,8 +584,8 @@ class HTTPClientPool:
         with self._lock:
             clients = list(self._clients.values())
         for client in clients:
-            client._refs = 1
-            await client.close()
+            if client._release(all_refs=True):
+                await client._shutdown()
 
 
 #: The process-wide pool integrations use unless given another.

@@ -110,7 +110,8 @@ class WebhookNotifier:
                 return await asyncio.to_thread(_encode, ctx, alerts, max_alerts)
             return _encode(ctx, alerts, max_alerts)
         except ValueError as exc:  # Go: json.Encode failed -> (false, err)
-            raise NotifyError(f"json: error calling MarshalJSON: {exc}", retryable=False) from exc
+            message = f"json: error calling MarshalJSON for type time.Time: {exc}"
+            raise NotifyError(message, retryable=False) from exc
 
     async def notify(self, ctx: NotificationContext, alerts: list[Alert]) -> None:
         """Send one notification for ``alerts`` (sorted by the dispatcher).

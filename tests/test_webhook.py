@@ -228,3 +228,17 @@ async def test_notifiers_with_equal_http_configs_share_one_client() -> None:
         await a.close()
         await b.close()
     assert len(pool) == 0
+
+
+@async_test
+async def test_times_go_cannot_encode_fail_without_retry() -> None:
+    """Go's encoder refuses years past 9999; the notification fails for good."""
+    labels = {"alertname": "A"}
+    far = Alert(labels, {}, 253402300800 * NS, ZERO, "", T0, False, fingerprint(labels))
+    with pytest.raises(NotifyError) as info:
+        await send(WebhookConfig(url="http://127.0.0.1:9/never"), [far])
+    assert not info.value.retryable
+    assert str(info.value) == (
+        "json: error calling MarshalJSON for type time.Time:"
+        " Time.MarshalJSON: year outside of range [0,9999]"
+    )
