@@ -75,6 +75,9 @@ _TLS_VERSIONS = {
     "TLS13": ssl.TLSVersion.TLSv1_3,
 }
 _KEY_ENCODER = msgspec.json.Encoder(order="deterministic")
+# OpenSSL verify codes Go reports as "certificate signed by unknown authority":
+# unable to get issuer (2, 20), self-signed leaf (18) or in chain (19).
+_UNKNOWN_AUTHORITY = frozenset({2, 18, 19, 20})
 _Snapshot = dict[str, "bytes | OSError"]
 
 
@@ -528,6 +531,9 @@ def _describe(exc: BaseException, target: yarl.URL) -> str:
     address = f"{target.host}:{target.port}"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cert_error = exc.certificate_error
+        code = getattr(cert_error, "verify_code", None)
+        if code in _UNKNOWN_AUTHORITY:
+            return "x509: certificate signed by unknown authority"
         reason = getattr(cert_error, "verify_message", None) or str(cert_error)
         return f"x509: {reason}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):

@@ -38,7 +38,14 @@ from receivers.base import NotificationContext
 from receivers.http import HTTPClientPool
 from receivers.payload import build_data, truncate_alerts, webhook_body
 from receivers.webhook import WebhookNotifier
-from tests.test_http_client_support import Recorded, Recorder, Reply, async_test, refused_port
+from tests.test_http_client_support import (
+    Recorded,
+    Recorder,
+    Reply,
+    async_test,
+    make_certs,
+    refused_port,
+)
 
 pytestmark = pytest.mark.reference
 
@@ -268,7 +275,7 @@ def logfmt(line: str) -> dict[str, str]:
 class Reference:
     rec: Recorder
     am: AlertmanagerProcess
-    refused_url: str
+    transport_urls: dict[str, str]
 
     def captured(self, scenario: Scenario) -> Recorded:
         return self.rec.wait_for(1, scenario.path)[0]
@@ -286,7 +293,7 @@ class Reference:
         return re.sub(r"^.*?/webhook\[0\]: notify retry canceled .*? after \d+ attempts: ", "", err)
 
 
-def _config(rec: Recorder, refused_url: str) -> dict[str, Any]:
+def _config(rec: Recorder, transport_urls: dict[str, str]) -> dict[str, Any]:
     receivers: list[dict[str, Any]] = []
     routes: list[dict[str, Any]] = []
     for s in SCENARIOS.values():
@@ -302,7 +309,7 @@ def _config(rec: Recorder, refused_url: str) -> dict[str, Any]:
     failing = {
         name: rec.url(path).replace("http://", "http://user:secret@")
         for name, (path, _) in FAILING.items()
-    } | {"refused": refused_url}
+    } | transport_urls
     for name, url in failing.items():
         receivers.append({"name": name, "webhook_configs": [{"url": url}]})
         routes.append({"matchers": [f'scenario="{name}"'], "receiver": name})
@@ -328,19 +335,22 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
         pytest.skip("prometheus-alertmanager is not installed")
     print(f"shuffle seed {SEED}")
     sock, port = refused_port()
-    refused_url = f"http://user:pw@127.0.0.1:{port}/x?tok=1"
-    with sock, Recorder() as rec:
+    certs = make_certs(tmp_path_factory.mktemp("certs"))
+    with sock, Recorder() as rec, Recorder(certs.server_context()) as tls_rec:
         for path, reply in FAILING.values():
             rec.routes[path.split("?")[0]] = reply
         rec.routes["/token"] = TOKEN
-        am = AlertmanagerProcess(_config(rec, refused_url), tmp_path_factory.mktemp("am"))
+        transport_urls = {
+            "refused": f"http://user:pw@127.0.0.1:{port}/x?tok=1",
+            "unknownca": tls_rec.url("/x"),
+        }
+        am = AlertmanagerProcess(_config(rec, transport_urls), tmp_path_factory.mktemp("am"))
         try:
             batch = [a for s in SCENARIOS.values() for a in s.alerts]
-            batch += [
-                posted(name, {"alertname": "F"}) for name in [*FAILING, *MISSING_FILES, "refused"]
-            ]
+            failing = [*FAILING, *MISSING_FILES, *transport_urls]
+            batch += [posted(name, {"alertname": "F"}) for name in failing]
             am.post_alerts(batch)
-            yield Reference(rec, am, refused_url)
+            yield Reference(rec, am, transport_urls)
         finally:
             am.stop()
 
@@ -485,15 +495,18 @@ async def test_status_errors_read_like_alertmanager(reference: Reference, name: 
     assert info.value.retryable == (reply.status >= 500)
 
 
+@pytest.mark.parametrize("name", ["refused", "unknownca"])
 @async_test
-async def test_transport_errors_read_like_alertmanager(reference: Reference) -> None:
-    """Connection refused: ``Post "<url, password masked>": dial tcp ...: connection refused``."""
-    theirs = reference.error_for("refused")
-    notifier = WebhookNotifier(WebhookConfig(url=reference.refused_url), 0, pool=HTTPClientPool())
-    ctx = NotificationContext("{}", {}, "refused", EXTERNAL_URL, wall_ns())
+async def test_transport_errors_read_like_alertmanager(reference: Reference, name: str) -> None:
+    """``Post "<url, password masked>": <cause>`` for a refused connection and a TLS
+    server whose CA is unknown."""
+    theirs = reference.error_for(name)
+    url = reference.transport_urls[name]
+    notifier = WebhookNotifier(WebhookConfig(url=url), 0, pool=HTTPClientPool())
+    ctx = NotificationContext("{}", {}, name, EXTERNAL_URL, wall_ns())
     with pytest.raises(NotifyError) as info:
         await notifier.notify(
-            ctx, [to_alert(posted("refused", {"alertname": "F"}, startsAt=ts(timedelta())))]
+            ctx, [to_alert(posted(name, {"alertname": "F"}, startsAt=ts(timedelta())))]
         )
     await notifier.close()
     assert (str(info.value), info.value.retryable) == (theirs, True)
