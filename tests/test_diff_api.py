@@ -35,10 +35,6 @@ route:
   - receiver: 'ops+(eu)'
     matchers: ['team=~"b|c"']
     group_by: ['...']
-inhibit_rules:
-- source_matchers: [severity="page"]
-  target_matchers: [severity="info"]
-  equal: [team]
 receivers:
 - name: default
 - name: 'team.a'
@@ -46,6 +42,17 @@ receivers:
 - name: 'ops+(eu)'
 - name: unused
 """
+
+#: The same, plus a rule by which A (severity=page) inhibits B (severity=info).
+INHIBITING = (
+    ROUTING
+    + """
+inhibit_rules:
+- source_matchers: [severity="page"]
+  target_matchers: [severity="info"]
+  equal: [team]
+"""
+)
 
 
 def stored_alerts() -> list[dict[str, Any]]:
@@ -66,15 +73,26 @@ def stored_alerts() -> list[dict[str, Any]]:
     ]
 
 
+def load(pair: DiffPair) -> tuple[DiffPair, VolatileTimes]:
+    """Post `stored_alerts()` to both sides."""
+    posted = stored_alerts()
+    pair.send(posted)
+    return pair, VolatileTimes(posted)
+
+
 @pytest.fixture(scope="module")
 def loaded(module_diff_pair) -> tuple[DiffPair, VolatileTimes]:
     """One pair for the whole module, holding `stored_alerts()`; tests only read from it."""
-    pair = module_diff_pair(ROUTING)
-    posted = stored_alerts()
-    pair.send(posted)
+    return load(module_diff_pair(ROUTING))
+
+
+@pytest.fixture(scope="module")
+def loaded_with_inhibition(module_diff_pair) -> tuple[DiffPair, VolatileTimes]:
+    """Like `loaded`, with B inhibited by A once the inhibitor has seen A."""
+    pair, volatile = load(module_diff_pair(INHIBITING))
     assert inhibition_settles(pair.reference), "the reference never inhibited B"
     inhibition_settles(pair.candidate)  # a candidate that never inhibits fails the tests instead
-    return pair, VolatileTimes(posted)
+    return pair, volatile
 
 
 def inhibition_settles(side: Side, timeout: float = 5.0) -> bool:
@@ -93,7 +111,8 @@ def inhibition_settles(side: Side, timeout: float = 5.0) -> bool:
     return False
 
 
-ALERT_QUERIES = [
+#: Parameters about alert state; compared on the pair with an inhibited alert.
+STATE_QUERIES = [
     pytest.param({}, id="no-params"),
     pytest.param({"active": "true"}, id="active-true"),
     pytest.param({"active": "false"}, id="active-false"),
@@ -101,6 +120,11 @@ ALERT_QUERIES = [
     pytest.param({"active": "maybe"}, id="active-maybe"),
     pytest.param({"inhibited": "false"}, id="inhibited-false"),
     pytest.param({"silenced": "false", "unprocessed": "false"}, id="silenced-unprocessed-false"),
+]
+
+#: Parameters selecting by labels and receivers.
+ALERT_QUERIES = [
+    pytest.param({}, id="no-params"),
     pytest.param({"filter": 'team="a"'}, id="filter-equal"),
     pytest.param({"filter": ['team="a"', 'severity=~"pa.*"']}, id="filter-two-matchers"),
     pytest.param({"filter": 'team!="a"'}, id="filter-not-equal"),
@@ -144,6 +168,16 @@ def test_alert_groups_match(loaded, params: dict[str, Any]) -> None:
     """GET /api/v2/alerts/groups answers the same for each combination of query parameters."""
     pair, volatile = loaded
     pair.assert_same(lambda side: groups_answer(side, params, volatile), "alert groups")
+
+
+@pytest.mark.parametrize("params", STATE_QUERIES)
+@pytest.mark.parametrize("answer", [alerts_answer, groups_answer], ids=["alerts", "groups"])
+def test_alert_states_match_with_an_inhibited_alert(
+    loaded_with_inhibition, answer: Any, params: dict[str, Any]
+) -> None:
+    """inhibitedBy, state and the active/inhibited/silenced parameters agree."""
+    pair, volatile = loaded_with_inhibition
+    pair.assert_same(lambda side: answer(side, params, volatile), "alert states")
 
 
 def test_receiver_lists_match(loaded) -> None:
