@@ -232,15 +232,27 @@ def test_status_matches_for_a_lone_node_with_clustering_disabled(diff_pair) -> N
     assert status["cluster"] == {"peers": [], "status": "disabled"}
 
 
-def ready_offset(side: Side, timeout: float = 30.0) -> float:
-    """Seconds from the node answering /-/ready until its cluster status turns `ready`."""
-    assert side.node.ready_at is not None
+def settle_offsets(pair: DiffPair, timeout: float = 30.0) -> tuple[float, float]:
+    """Seconds from each node answering /-/ready until its cluster status turns `ready`.
+
+    Both sides are polled in the same loop, so each transition is seen when it happens.
+    """
+    settled: dict[str, float] = {}
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if side.node.get_json("/api/v2/status")["cluster"]["status"] == "ready":
-            return time.monotonic() - side.node.ready_at
+    while len(settled) < 2 and time.monotonic() < deadline:
+        for side in pair.sides:
+            if side.label not in settled and cluster_status(side) == "ready":
+                assert side.node.ready_at is not None
+                settled[side.label] = time.monotonic() - side.node.ready_at
         time.sleep(0.1)
-    raise AssertionError(f"{side.label}: cluster not ready within {timeout}s")
+    missing = [side.label for side in pair.sides if side.label not in settled]
+    assert not missing, f"cluster not ready within {timeout}s on {missing}"
+    return settled[pair.reference.label], settled[pair.candidate.label]
+
+
+def cluster_status(side: Side) -> str:
+    """The `cluster.status` field of a side's status."""
+    return side.node.get_json("/api/v2/status")["cluster"]["status"]
 
 
 def test_status_cluster_section_matches_when_clustering_is_on_without_peers(diff_pair) -> None:
@@ -248,7 +260,7 @@ def test_status_cluster_section_matches_when_clustering_is_on_without_peers(diff
     pair = diff_pair(STATUS_CONFIG, clustered=True)
     settling = pair.assert_same(status_answer, "status while settling")
     assert settling["cluster"]["status"] == "settling"
-    reference, candidate = pair.each(ready_offset)
+    reference, candidate = settle_offsets(pair)
     assert abs(reference - candidate) <= 2.5, f"settled after {reference:.1f}s vs {candidate:.1f}s"
     ready = pair.assert_same(status_answer, "status once settled")
     assert ready["cluster"] == {

@@ -149,7 +149,7 @@ class NodeProcess:
         while time.monotonic() < deadline:
             if not self.is_running():
                 self._raise_start_error(f"exited with code {self.returncode()}")
-            if self._answers_ready():
+            if self._answers_ready() and self.is_running():  # not some other process's port
                 self.ready_at = time.monotonic()
                 return
             time.sleep(interval)
