@@ -188,6 +188,25 @@ MISSING_FILES: dict[str, dict[str, Any]] = {
     "nocreds": {"authorization": {"type": "Token", "credentials_file": "/nonexistent/cred"}},
 }
 
+#: Receivers whose endpoint redirects (routes set up by the fixture).
+REDIRECTING: dict[str, dict[str, Any]] = {
+    "r307": {"basic_auth": {"username": "u", "password": "p"}},
+    "r302": {"authorization": {"credentials": "sekrit"}},
+    "loop": {},
+    "nofollow": {"follow_redirects": False},
+}
+
+
+def redirect_routes(rec: Recorder) -> dict[str, Reply]:
+    """307 and 302 to another host name, a redirect loop, and a 307 not to follow."""
+    other = rec.url("", host="localhost")
+    return {
+        "/r307": Reply(307, b"moved", {"Location": f"{other}/target/r307"}),
+        "/r302": Reply(302, b"moved", {"Location": f"{other}/target/r302"}),
+        "/loop": Reply(307, b"", {"Location": "/loop"}),
+        "/nofollow": Reply(307, b"moved", {"Location": "/target/nofollow"}),
+    }
+
 
 class AlertmanagerProcess:
     """The reference binary on a loopback port chosen by the kernel, log lines collected."""
@@ -313,7 +332,7 @@ def _config(rec: Recorder, transport_urls: dict[str, str]) -> dict[str, Any]:
     for name, url in failing.items():
         receivers.append({"name": name, "webhook_configs": [{"url": url}]})
         routes.append({"matchers": [f'scenario="{name}"'], "receiver": name})
-    for name, http_config in MISSING_FILES.items():
+    for name, http_config in (MISSING_FILES | REDIRECTING).items():
         hook = {"url": rec.url(f"/{name}"), "http_config": http_config}
         receivers.append({"name": name, "webhook_configs": [hook]})
         routes.append({"matchers": [f'scenario="{name}"'], "receiver": name})
@@ -340,6 +359,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
         for path, reply in FAILING.values():
             rec.routes[path.split("?")[0]] = reply
         rec.routes["/token"] = TOKEN
+        rec.routes.update(redirect_routes(rec))
         transport_urls = {
             "refused": f"http://user:pw@127.0.0.1:{port}/x?tok=1",
             "unknownca": tls_rec.url("/x"),
@@ -347,7 +367,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
         am = AlertmanagerProcess(_config(rec, transport_urls), tmp_path_factory.mktemp("am"))
         try:
             batch = [a for s in SCENARIOS.values() for a in s.alerts]
-            failing = [*FAILING, *MISSING_FILES, *transport_urls]
+            failing = [*FAILING, *MISSING_FILES, *REDIRECTING, *transport_urls]
             batch += [posted(name, {"alertname": "F"}) for name in failing]
             am.post_alerts(batch)
             yield Reference(rec, am, transport_urls)
@@ -528,6 +548,45 @@ async def test_missing_secret_files_read_like_alertmanager(reference: Reference,
         )
     await notifier.close()
     assert (str(info.value), info.value.retryable) == (theirs, True)
+
+
+def by_gossamer(request: Recorded) -> bool:
+    return (request.header("User-Agent") or "").startswith("gossamer/")
+
+
+@pytest.mark.parametrize("name", ["r307", "r302"])
+@async_test
+async def test_redirect_hops_match_alertmanager(reference: Reference, name: str) -> None:
+    """Same follow-up request as Go: method, body, credentials re-applied, Referer."""
+    first = next(r for r in reference.rec.wait_for(1, f"/{name}") if not by_gossamer(r))
+    theirs = next(r for r in reference.rec.wait_for(1, f"/target/{name}") if not by_gossamer(r))
+    scenario = Scenario(name, name, [], http_config=REDIRECTING[name])
+    ctx, alerts = gossamer_input(scenario, json.loads(first.body))
+    config = gossamer_config(scenario, reference.rec, reference.rec.url(f"/{name}"))
+    notifier = WebhookNotifier(config, 0, pool=HTTPClientPool())
+    await notifier.notify(ctx, alerts)
+    await notifier.close()
+    hops = await reference.rec.await_for(2, f"/target/{name}")
+    ours = next(r for r in hops if by_gossamer(r))
+    assert (ours.method, ours.body) == (theirs.method, theirs.body)
+    assert ours.header_dict(ignore=("user-agent",)) == theirs.header_dict(ignore=("user-agent",))
+
+
+@pytest.mark.parametrize("name", ["loop", "nofollow"])
+@async_test
+async def test_redirect_errors_read_like_alertmanager(reference: Reference, name: str) -> None:
+    """Ten redirects are too many; an unfollowed 307 is a final status error."""
+    theirs = reference.error_for(name)
+    scenario = Scenario(name, name, [], http_config=REDIRECTING[name])
+    config = gossamer_config(scenario, reference.rec, reference.rec.url(f"/{name}"))
+    notifier = WebhookNotifier(config, 0, pool=HTTPClientPool())
+    ctx = NotificationContext("{}", {}, name, EXTERNAL_URL, wall_ns())
+    with pytest.raises(NotifyError) as info:
+        await notifier.notify(
+            ctx, [to_alert(posted(name, {"alertname": "F"}, startsAt=ts(timedelta())))]
+        )
+    await notifier.close()
+    assert (str(info.value), info.value.retryable) == (theirs, name == "loop")
 
 
 @pytest.mark.xfail(
