@@ -21,10 +21,13 @@ class IngestActor(GossamerActor):
 
     name = "ingest"
 
-    def __init__(self, clock: Clock, dispatcher: pykka.ActorRef, gc_interval_s: float, **kw: Any) -> None:
+    def __init__(
+        self, clock: Clock, subscribers: list[pykka.ActorRef], gc_interval_s: float, **kw: Any
+    ) -> None:
         super().__init__(**kw)
         self.clock = clock
-        self.dispatcher = dispatcher
+        #: The dispatcher and the inhibitor: every stored alert goes to both.
+        self.subscribers = subscribers
         self.gc_interval_s = gc_interval_s
         self.alerts: dict[int, Alert] = {}
         self._gc_timer: Any = None
@@ -49,7 +52,12 @@ class IngestActor(GossamerActor):
                 alert = merge(old, alert, now)
             self.alerts[alert.fingerprint] = alert
             stored.append(alert)
-        self.dispatcher.tell(StoredBatch(stored))
+        self._publish(stored)
+
+    def _publish(self, alerts: list[Alert]) -> None:
+        batch = StoredBatch(alerts)
+        for subscriber in self.subscribers:
+            subscriber.tell(batch)
 
     def on_ListAlerts(self, msg: ListAlerts) -> None:
         msg.reply(list(self.alerts.values()))
@@ -61,8 +69,8 @@ class IngestActor(GossamerActor):
         self._schedule_gc()
 
     def replay(self) -> None:
-        """After a reload: send every stored alert to the (rebuilt) dispatcher."""
-        self.dispatcher.tell(StoredBatch(list(self.alerts.values())))
+        """After a reload: send every stored alert to the rebuilt dispatcher and inhibitor."""
+        self._publish(list(self.alerts.values()))
 
     def on_Replay(self, msg: Any) -> None:
         self.replay()

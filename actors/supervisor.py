@@ -16,15 +16,18 @@ from loguru import logger
 from actors.base import Published
 from actors.deduper import Deduper
 from actors.dispatcher import DispatchConfig, Dispatcher
-from actors.gate import Gate, GateConfig
+from actors.gate import Gate
 from actors.gossiper import Gossiper
 from actors.ingest import IngestActor
+from actors.inhibitor import InhibitorActor, InhibitorConfig
 from actors.sender import Sender
+from actors.silencer import SilencerActor
 from actors.waiter import Waiter
 from cluster.nflog import Entry, NotificationLog
 from cluster.persistence import DurableFile
 from gossamer.clock import Clock
 from gossamer.metrics import NodeMetrics
+from receivers.base import Notifier
 
 
 class NodeActors:
@@ -36,7 +39,9 @@ class NodeActors:
         loop: asyncio.AbstractEventLoop,
         metrics: NodeMetrics,
         dispatch: DispatchConfig,
-        gate: GateConfig,
+        inhibit: InhibitorConfig,
+        notifiers: dict[str, list[Notifier]],
+        settled: Callable[[], bool],
         nflog: NotificationLog,
         storage: DurableFile | None,
         wait_s: Callable[[], float],
@@ -57,10 +62,12 @@ class NodeActors:
         self.sender = Sender.start(clock, loop, self.gossiper, dispatcher, metrics, **kw)
         self.deduper = Deduper.start(clock, self.sender, dispatcher, self.nflog_view.get, metrics, **kw)
         self.waiter = Waiter.start(clock, self.deduper, dispatcher, wait_s, **kw)
-        self.gate = Gate.start(clock, gate, self.waiter, dispatcher, **kw)
+        self.silencer = SilencerActor.start(notifiers, self.waiter, dispatcher, **kw)
+        self.inhibitor = InhibitorActor.start(clock, inhibit, self.silencer, dispatcher, **kw)
+        self.gate = Gate.start(clock, settled, self.inhibitor, dispatcher, **kw)
         self.dispatcher = Dispatcher.start(clock, self.gate, dispatch, wait_s, metrics, **kw)
         holder.append(self.dispatcher)
-        self.ingest = IngestActor.start(clock, self.dispatcher, gc_interval_s, **kw)
+        self.ingest = IngestActor.start(clock, [self.dispatcher, self.inhibitor], gc_interval_s, **kw)
 
     def _crashed(self, name: str, exc: BaseException) -> None:
         logger.bind(component=name).opt(exception=exc).critical("actor stopped; the node is unhealthy")
@@ -72,7 +79,10 @@ class NodeActors:
 
     def all(self) -> list[pykka.ActorRef]:
         """Upstream first: the order to stop them in."""
-        return [self.ingest, self.dispatcher, self.gate, self.waiter, self.deduper, self.sender, self.gossiper]
+        return [
+            self.ingest, self.dispatcher, self.gate, self.inhibitor, self.silencer,
+            self.waiter, self.deduper, self.sender, self.gossiper,
+        ]  # fmt: skip
 
     def alive(self) -> bool:
         return not self.crashed and all(ref.is_alive() for ref in self.all())

@@ -21,11 +21,10 @@ from loguru import logger
 
 import gossamer
 from actors.dispatcher import DispatchConfig
-from actors.gate import GateConfig, MuteStage
 from actors.gossiper import load_nflog
+from actors.inhibitor import InhibitorConfig
 from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
 from actors.supervisor import NodeActors
-from actors.time_stages import ActiveTimeStage, MuteTimeStage
 from cluster.persistence import DurableFile
 from gossamer.alert import Alert
 from gossamer.api.models import (
@@ -109,10 +108,11 @@ class Node:
             nflog = load_nflog(storage, self.flags.data_retention)
         except ValueError as exc:
             raise StorageError(f"{storage.snapshot_path}: {exc}") from exc
-        dispatch, gate = self._build(self.config)
+        dispatch, inhibit = self._build(self.config)
         self.actors = NodeActors(
-            self.clock, loop, self.metrics, dispatch, gate, nflog, storage, self.wait_s,
-            self.flags.alerts_gc_interval, self.flags.data_maintenance_interval,
+            self.clock, loop, self.metrics, dispatch, inhibit, self._notifiers, self.settle.is_ready,
+            nflog, storage, self.wait_s, self.flags.alerts_gc_interval,
+            self.flags.data_maintenance_interval,
         )  # fmt: skip
         self.settle.start(self.actors.gate)
         self._record_reload(self.config, ok=True)
@@ -131,7 +131,7 @@ class Node:
         if isinstance(self.clock, RealClock):
             self.clock.stop()
 
-    def _build(self, config: Config) -> tuple[DispatchConfig, GateConfig]:
+    def _build(self, config: Config) -> tuple[DispatchConfig, InhibitorConfig]:
         tree = build_tree(config.route)
         used = sorted({r.receiver for r in tree.walk()})
         base_dir = os.path.dirname(os.path.abspath(self.flags.config_file))
@@ -140,12 +140,8 @@ class Node:
         counts = {name: len(n) for name, n in notifiers.items()}
         self.metrics.receivers.set(len(used))
         self.metrics.integrations.set(sum(counts.values()))
-        stages: list[MuteStage] = [
-            ActiveTimeStage(config.time_intervals),
-            MuteTimeStage(config.time_intervals),
-        ]
-        gate = GateConfig(notifiers, stages=stages, settled=self.settle.is_ready)
-        return DispatchConfig(tree, counts, self.external_url), gate
+        inhibit = InhibitorConfig(config.inhibit_rules, config.time_intervals)
+        return DispatchConfig(tree, counts, self.external_url), inhibit
 
     def _record_reload(self, config: Config, ok: bool) -> None:
         self.metrics.config_last_reload_successful.set(1 if ok else 0)
@@ -162,10 +158,11 @@ class Node:
             self.log.bind(file=self.flags.config_file).error("Loading configuration file failed: {}", exc)
             return str(exc)
         old = self._notifiers
-        dispatch, gate = self._build(config)
+        dispatch, inhibit = self._build(config)
         self.config = config
         assert self.actors is not None
-        self.actors.gate.tell(Reconfigure(gate))
+        self.actors.silencer.tell(Reconfigure(self._notifiers))
+        self.actors.inhibitor.tell(Reconfigure(inhibit))
         self.actors.dispatcher.tell(Reconfigure(dispatch))
         self.actors.ingest.tell(Replay())
         self._record_reload(config, ok=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from actors.dispatcher import DispatchConfig
-from actors.gate import GateConfig
 from actors.gossiper import load_nflog
+from actors.inhibitor import InhibitorConfig
 from actors.messages import IngestBatch, Ping
 from actors.supervisor import NodeActors
 from cluster.persistence import DurableFile
@@ -76,8 +76,8 @@ class Rig:
         self.actors = NodeActors(
             self.clock, self.loop, self.metrics,
             DispatchConfig(tree, counts, "http://gossamer.test"),
-            GateConfig(notifiers, [], lambda: True),
-            nflog, DurableFile(storage, "nflog"), lambda: 0.0, 1800.0, 900.0,
+            InhibitorConfig(self.config.inhibit_rules, self.config.time_intervals),
+            notifiers, lambda: True, nflog, DurableFile(storage, "nflog"), lambda: 0.0, 1800.0, 900.0,
         )  # fmt: skip
 
     def post(self, *alerts: Alert) -> None:
