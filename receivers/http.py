@@ -611,7 +611,7 @@ class _OAuth2Source:
             tls_config=self.config.tls_config, proxy_url=self.config.proxy_url
         )
         self._client = HTTPClient(token_http, owner._base, user_agent=owner.user_agent, gzip=True)
-        self._lock = asyncio.Lock()
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         self._secret: str | None = None
         self._token: tuple[str, float] | None = None
         self._style: str | None = None
@@ -625,7 +625,11 @@ class _OAuth2Source:
     async def authorization(self, files: _Snapshot) -> str:
         """The ``Authorization`` value, fetching a token first when needed."""
         secret = self._current_secret(files)
-        async with self._lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:  # an asyncio.Lock belongs to one loop
+            self._locks = {loop: (lock := asyncio.Lock())}
+        async with lock:
             if secret != self._secret:
                 self._secret, self._token = secret, None
             if self._token is None or time.monotonic() >= self._token[1]:

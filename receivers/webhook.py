@@ -48,8 +48,9 @@ class WebhookNotifier:
 
     ``notify`` runs on the node's asyncio loop and never blocks it: file reads
     and large encodings go to worker threads. Connections come from ``pool``
-    (shared with every integration using an equal ``http_config``), or from
-    ``client`` when one is given; ``close`` releases it.
+    (shared with every integration using an equal ``http_config``, so a config
+    reload keeps warm connections), or from ``client`` when one is given; either
+    way the notifier owns one reference and ``close`` releases it.
     """
 
     integration = INTEGRATION
