@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +20,7 @@ from tests.harness import (
     worker_index,
 )
 from tests.harness.http import request
+from tests.harness.node import REPO_ROOT
 from tests.harness.ports import RANGE_SIZE, is_free
 
 FAST_ROUTE = """
@@ -31,11 +36,12 @@ receivers:
 """
 
 
-def post_to_sink(sink: WebhookSink, body: bytes = b"{}") -> int:
-    """POST to the sink the way a node would; returns the status it answered."""
-    host, port = sink.url.removeprefix("http://").split(":")
+def post_to_sink(sink: WebhookSink, body: bytes = b"{}", path: str = "/hook") -> int:
+    """POST to the sink's URL + path the way a node would; returns the status it answered."""
+    address, _, token = sink.url.removeprefix("http://").partition("/")
+    host, port = address.split(":")
     headers = {"Content-Type": "application/json"}
-    return request(host, int(port), "POST", "/hook", body, headers).status
+    return request(host, int(port), "POST", f"/{token}{path}", body, headers).status
 
 
 def test_worker_index_comes_from_the_xdist_worker_name() -> None:
@@ -78,6 +84,17 @@ def test_sink_records_method_path_headers_and_body() -> None:
     assert (note.method, note.path, note.answered) == ("POST", "/hook", 200)
     assert note.headers["content-type"] == "application/json"
     assert note.json == {"receiver": "r"}
+
+
+def test_sink_ignores_requests_outside_its_url() -> None:
+    """A stray POST (e.g. from a leftover node of another run) is answered 404, not recorded."""
+    with WebhookSink() as sink:
+        address = sink.url.removeprefix("http://").split("/")[0]
+        host, port = address.split(":")
+        assert request(host, int(port), "POST", "/hook", b"{}").status == 404
+        post_to_sink(sink)
+        assert [n.path for n in sink.wait_for(1)] == ["/hook"]
+        assert sink.statistics()["strays"] == 1
 
 
 def test_sink_answers_scripted_statuses_in_order_then_200() -> None:
@@ -133,6 +150,42 @@ def test_node_start_failure_reports_the_log_tail(node_factory) -> None:
     with pytest.raises(NodeStartError, match="exited with code") as failure:
         node_factory(REFERENCE, "route: [not, a, mapping]\n")
     assert "alertmanager.yml" in str(failure.value)
+
+
+@pytest.mark.reference
+def test_a_node_dies_with_the_process_that_started_it(tmp_path) -> None:
+    """A killed test process (e.g. an xdist worker) takes its nodes with it."""
+    script = f"""
+import sys, time
+from pathlib import Path
+from tests.harness import REFERENCE, PortAllocator, launch
+node = launch(REFERENCE, {FAST_ROUTE.format(url="http://127.0.0.1:1")!r}, Path({str(tmp_path)!r}),
+              PortAllocator.for_this_worker())
+print(node.proc.pid, flush=True)
+time.sleep(60)
+"""
+    starter = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE
+    )
+    assert starter.stdout is not None
+    node_pid = int(starter.stdout.readline())
+    starter.kill()
+    starter.wait()
+    assert process_ends(node_pid, timeout=5), f"node {node_pid} outlived its starter"
+
+
+def process_ends(pid: int, timeout: float) -> bool:
+    """Wait until `pid` is gone or a zombie."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in "ZX":
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.mark.reference

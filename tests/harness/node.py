@@ -8,6 +8,8 @@ so a test can start either kind with the same config and compare them.
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
@@ -28,6 +30,7 @@ REFERENCE = "reference"
 GOSSAMER = "gossamer"
 KINDS = (REFERENCE, GOSSAMER)
 HOST = "127.0.0.1"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _live: set[NodeProcess] = set()
 
@@ -52,6 +55,19 @@ def base_command(kind: str) -> list[str]:
     if kind == GOSSAMER:
         return [sys.executable, "-m", "gossamer"]
     raise ValueError(f"unknown node kind {kind!r}, expected one of {KINDS}")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGKILL when the test process dies (Linux).
+
+    An xdist worker that is killed never reaches fixture teardown or atexit;
+    this keeps its nodes from living on and notifying into other runs.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def node_env() -> dict[str, str]:
@@ -137,6 +153,7 @@ class NodeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         self.started_at = time.monotonic()
         _live.add(self)

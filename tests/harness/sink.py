@@ -3,11 +3,16 @@
 Runs a ThreadingHTTPServer on 127.0.0.1, port 0. Request handlers run on
 the server's threads; tests block on a Condition until the notifications
 they expect have arrived, so no sleep ever stands in for synchronisation.
+
+The sink's URL carries a random path token and only requests under it are
+recorded: on a shared machine, a node left over from some other run may
+still be retrying a webhook whose ephemeral port this sink now holds.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from collections import deque
@@ -58,6 +63,8 @@ class WebhookSink:
         self._cond = threading.Condition()
         self._received: list[Notification] = []
         self._script: deque[int] = deque()
+        self._strays = 0
+        self.token = secrets.token_hex(6)
         self._server = ThreadingHTTPServer((host, 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -86,7 +93,7 @@ class WebhookSink:
     def url(self) -> str:
         """Base URL to put into a webhook receiver's `url`."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}/{self.token}"
 
     # ------------------------------------------------------------------ scripting
     def script(self, *statuses: int) -> None:
@@ -95,7 +102,17 @@ class WebhookSink:
             self._script.extend(statuses)
 
     def _record(self, method: str, path: str, headers: dict[str, str], body: bytes) -> int:
-        """Called on a handler thread: store the request, pick the status, wake waiters."""
+        """Called on a handler thread: store the request, pick the status, wake waiters.
+
+        `path` is recorded without the sink's token; a request outside the
+        token is counted as a stray and answered 404.
+        """
+        prefix = f"/{self.token}"
+        if path != prefix and not path.startswith(prefix + "/"):
+            with self._cond:
+                self._strays += 1
+            return 404
+        path = path[len(prefix) :] or "/"
         with self._cond:
             status = self._script.popleft() if self._script else 200
             note = Notification(
@@ -142,11 +159,16 @@ class WebhookSink:
     def statistics(self) -> dict[str, int]:
         """Counts of received requests and of statuses still scripted."""
         with self._cond:
-            return {"received": len(self._received), "scripted": len(self._script)}
+            return {
+                "received": len(self._received),
+                "scripted": len(self._script),
+                "strays": self._strays,
+            }
 
     def __repr__(self) -> str:
         stats = self.statistics()
-        return f"<WebhookSink {self.url} received={stats['received']} scripted={stats['scripted']}>"
+        counts = " ".join(f"{k}={v}" for k, v in stats.items())
+        return f"<WebhookSink {self.url} {counts}>"
 
     # ------------------------------------------------------------------ HTTP
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
