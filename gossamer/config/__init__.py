@@ -17,6 +17,8 @@ Deliberate differences from Alertmanager 0.25 (stricter, where 0.25 is wrong):
 * A null entry in ``receivers``, ``routes``, ``inhibit_rules`` or any
   ``<kind>_configs`` list (e.g. a bare ``-``) is an error; 0.25 dereferences
   it and panics (amtool for the first three, the daemon for inhibit rules).
+  The same holds for null ``fields``/``actions`` entries of ``slack_configs``
+  (the 0.25 Slack notifier panics on them when it sends).
 * Regular expressions run on RE2 (linear time) with Go's syntax; constructs
   Go 1.19 rejects but RE2 accepts (``\\C``, ``(?<name>...)``, nesting deeper
   than 1000) are rejected like Go does. Go-only size limits are approximated.

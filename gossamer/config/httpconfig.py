@@ -7,8 +7,11 @@ exclusions; ``bearer_token*`` moved into ``authorization``).
 
 from __future__ import annotations
 
+import os.path
 import re
 from typing import Any
+
+import msgspec
 
 from gossamer.config import yamlnode as y
 from gossamer.config.model import Authorization, BasicAuth, HTTPClientConfig, OAuth2, TLSConfig
@@ -156,8 +159,6 @@ def _check_oauth2(oauth: OAuth2, basic: BasicAuth | None) -> None:
 
 def join_dir(base_dir: str, path: str) -> str:
     """common ``JoinDir``: relative paths are joined to the config's directory."""
-    import os.path
-
     if not path or os.path.isabs(path):
         return path
     return os.path.normpath(os.path.join(base_dir, path))
@@ -165,7 +166,6 @@ def join_dir(base_dir: str, path: str) -> str:
 
 def with_directory(c: HTTPClientConfig, base_dir: str) -> HTTPClientConfig:
     """``HTTPClientConfig.SetDirectory``: resolve every file path against ``base_dir``."""
-    import msgspec
 
     def tls(t: TLSConfig) -> TLSConfig:
         return msgspec.structs.replace(t, ca_file=join_dir(base_dir, t.ca_file),

@@ -40,12 +40,8 @@ def _global_secret_url(d: y.Decoder, node: y.Node) -> str:
     return secret_url(d, node) or ""
 
 
-def _global_http(d: y.Decoder, node: y.Node) -> Any:
-    return http_config(d, node)
-
-
 _GLOBAL_FIELDS: dict[str, y.Converter] = {
-    "resolve_timeout": _duration, "http_config": _global_http,
+    "resolve_timeout": _duration, "http_config": http_config,
     **dict.fromkeys(["smtp_from", "smtp_hello", "smtp_auth_username", "smtp_auth_password",
                      "smtp_auth_password_file", "smtp_auth_secret", "smtp_auth_identity",
                      "slack_api_url_file", "opsgenie_api_key", "opsgenie_api_key_file",
@@ -154,10 +150,6 @@ def _named_intervals(mute: bool) -> y.Converter:
 # --- top level ---------------------------------------------------------------
 
 
-def _templates(d: y.Decoder, node: y.Node) -> list[str] | None:
-    return y.string_list(d, node)
-
-
 def _inhibit_rules(d: y.Decoder, node: y.Node) -> list[Any] | None:
     return y.seq_of(d, node, "[]*config.InhibitRule", decode_inhibit_rule)
 
@@ -168,7 +160,7 @@ def _receivers(d: y.Decoder, node: y.Node) -> list[Any] | None:
 
 _CONFIG_FIELDS: dict[str, y.Converter] = {
     "global": _decode_global, "route": lambda d, n: None if y.is_null(n) else decode_route(d, n),
-    "inhibit_rules": _inhibit_rules, "receivers": _receivers, "templates": _templates,
+    "inhibit_rules": _inhibit_rules, "receivers": _receivers, "templates": y.string_list,
     "mute_time_intervals": _named_intervals(True), "time_intervals": _named_intervals(False),
 }
 

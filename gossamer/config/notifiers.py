@@ -69,13 +69,21 @@ def go_duration(d: y.Decoder, node: y.Node) -> float:
     return parse_go_duration(y.string(d, node)) / 1e9
 
 
-def _struct_list(type_name: str, spec: dict[str, y.Converter], build: Any) -> y.Converter:
-    """A converter for a list of small structs; ``build(raw)`` validates and constructs."""
+def _struct_list(type_name: str, spec: dict[str, y.Converter], build: Any,
+                 pointers: str = "") -> y.Converter:
+    """A converter for a list of small structs; ``build(raw)`` validates and constructs.
+
+    A null element is the zero struct for Go value slices; for pointer slices
+    (``pointers`` names the field) 0.25 keeps a nil that its notifier later
+    dereferences, so gossamer refuses it.
+    """
 
     def element(d: y.Decoder, node: y.Node) -> Any:
         if y.is_null(node):
-            raise ConfigError(f"line {y.line_of(node)}: null entry in a list of {type_name}")
-        raw = d.plain(node, PLAIN if type_name == PLAIN else type_name, spec)
+            if pointers:
+                raise ConfigError(f"line {y.line_of(node)}: empty entry in {pointers}")
+            return build({})
+        raw = d.plain(node, type_name, spec)
         return None if raw is None else build(raw)
 
     def convert(d: y.Decoder, node: y.Node) -> tuple[Any, ...]:
@@ -178,9 +186,9 @@ SPECS: dict[str, dict[str, y.Converter]] = {
         api_url=secret_url, short_fields=y.boolean, link_names=y.boolean,
         mrkdwn_in=y.string_list,
         fields=_struct_list(PLAIN, {"title": y.string, "value": y.string, "short": optional_bool},
-                            _slack_field),
+                            _slack_field, pointers="slack_configs fields"),
         actions=_struct_list(PLAIN, {**_strings("type", "text", "url", "style", "name", "value"),
-                                     "confirm": _slack_confirm}, _slack_action),
+                                     "confirm": _slack_confirm}, _slack_action, pointers="slack_configs actions"),
     ),
     "opsgenie": _common(
         **_strings("api_key", "api_key_file", "message", "description", "source", "entity",

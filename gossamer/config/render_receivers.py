@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from gossamer.config import model as m
 from gossamer.config.render import (
     DEFAULT_EMAIL_SUBJECT,
@@ -136,8 +138,6 @@ _RENDER_ORDER = ("discord", "email", "pagerduty", "slack", "webhook", "opsgenie"
 
 def _email_headers(c: m.EmailConfig) -> m.EmailConfig:
     """The headers Alertmanager's email notifier adds to the config when it is built."""
-    import msgspec
-
     headers = dict(c.headers)
     headers.setdefault("Subject", DEFAULT_EMAIL_SUBJECT)
     headers.setdefault("To", c.to)
