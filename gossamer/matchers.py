@@ -175,6 +175,8 @@ class Matcher:
     _regex: Any
 
     def __init__(self, name: str, type: MatchType, value: str, _regex: Any = None) -> None:
+        if _regex is None and type.is_regex:
+            _regex = compile_anchored(value)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "type", type)
         object.__setattr__(self, "value", value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Sequence
@@ -126,6 +127,7 @@ def _localise(when: dt.datetime, location: str | None) -> dt.datetime:
     return when.astimezone(load_location(location))
 
 
+@functools.lru_cache(maxsize=256)
 def load_location(name: str) -> dt.tzinfo:
     """Go's ``time.LoadLocation``: ``""``/``UTC`` are UTC, ``Local`` the host zone, else IANA."""
     if name in ("", "UTC"):

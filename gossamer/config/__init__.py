@@ -21,11 +21,15 @@ Deliberate differences from Alertmanager 0.25 (stricter, where 0.25 is wrong):
   (the 0.25 Slack notifier panics on them when it sends).
 * Regular expressions run on RE2 (linear time) with Go's syntax; constructs
   Go 1.19 rejects but RE2 accepts (``\\C``, ``(?<name>...)``, nesting deeper
-  than 1000) are rejected like Go does. Go-only size limits are approximated.
+  than 1000) are rejected like Go does. Go's program-size limit is
+  approximated by RE2's memory budget.
+
+Known gaps (gossamer accepts, amtool rejects), for want of a Go template parser:
+
 * ``opsgenie_configs`` responder ``type`` templates are only checked for
-  balanced ``{{ }}`` (0.25 parses them with Go's text/template).
-* ``templates`` globs are checked for syntax only; parsing the template files
-  is the template engine's job at load time (amtool parses them too).
+  balanced ``{{ }}``; 0.25 parses them with Go's text/template.
+* ``templates`` globs are checked for syntax only; amtool also parses the
+  template files, gossamer's template engine does that when the node loads.
 
 Later-version fields that gossamer accepts (0.25 rejects them as unknown):
 
@@ -35,6 +39,15 @@ Later-version fields that gossamer accepts (0.25 rejects them as unknown):
   ``webhook_url_file``, ``title``, ``summary``, ``text``, ``http_config``,
   ``send_resolved`` (default true). :func:`unsupported_receivers` lets the
   node refuse kinds it cannot deliver yet.
+
+Like amtool, ``*_file`` paths are not checked for existence at load (files
+are read when used). YAML syntax errors carry ``yaml: line N:`` with PyYAML's
+wording of the problem. ``to_yaml`` differs from 0.25 only where Go's own
+output is not deterministic (map keys mixing digits and letters, which
+yaml.v2 compares inconsistently) and for an explicit ``proxy_url: ""``
+(0.25 prints it, gossamer omits it like an absent one). Relative paths of a
+config in a relative directory are joined once (0.25 joins the shared global
+``http_config`` once per receiver using it).
 """
 
 from __future__ import annotations
