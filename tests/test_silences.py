@@ -10,7 +10,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from cluster import silence_index
 from cluster.persistence import DurableFile
+from cluster.silence_index import GROUP_AFTER
 from cluster.silences import (
     EQUAL,
     NOT_EQUAL,
@@ -496,13 +498,75 @@ def test_mutes_with_each_matcher_type_and_missing_labels_as_empty(
 
 
 def test_mutes_finds_silences_without_equality_matchers() -> None:
-    """Regex- and negation-only silences live in the scan list and still match."""
+    """Regex silences match through their label's RE2 set; negation-only ones by scanning."""
     s = store()
     rx = s.set(sil(re_("alertname", "Disk.*")), now_ns=T0)
+    rx2 = s.set(sil(re_("alertname", "DiskFull|CPU"), nre("env", "dev")), now_ns=T0)
     neg = s.set(sil(ne("alertname", "Other")), now_ns=T0)
-    assert s.mutes({"alertname": "DiskFull"}, T0) == (sorted([rx, neg]), [])
+    assert s.mutes({"alertname": "DiskFull"}, T0) == (sorted([rx, rx2, neg]), [])
+    assert s.mutes({"alertname": "DiskFull", "env": "dev"}, T0) == (sorted([rx, neg]), [])
+    assert s.mutes({"alertname": "CPU"}, T0) == (sorted([rx2, neg]), [])
     assert s.mutes({"alertname": "Other"}, T0) == ([], [])
-    assert s.statistics()["scan"] == 2
+    assert (s.statistics()["grouped"], s.statistics()["scan"]) == (2, 1)
+
+
+def test_a_regex_that_matches_empty_is_no_guard() -> None:
+    """'a=~"x|"' also matches a missing label, so such a silence is scanned, not grouped."""
+    s = store()
+    sid = s.set(sil(re_("a", "x|"), ne("b", "y")), now_ns=T0)
+    assert s.statistics()["scan"] == 1
+    assert s.mutes({}, T0) == ([sid], [])
+    assert s.mutes({"a": "x"}, T0) == ([sid], [])
+    assert s.mutes({"a": "z"}, T0) == ([], [])
+
+
+def test_a_crowded_equality_bucket_sends_regex_silences_to_their_group() -> None:
+    """Thousands of 'env="prod", alertname=~"X_i"' silences do not pile into one bucket."""
+    s = store()
+    ids = [s.set(sil(eq("env", "prod"), re_("alertname", f"X_{i}")), now_ns=T0) for i in range(50)]
+    stats = s.statistics()
+    assert stats["grouped"] == 50 - GROUP_AFTER and stats["buckets"] == 1
+    for i in (0, GROUP_AFTER, 49):
+        assert s.mutes({"env": "prod", "alertname": f"X_{i}"}, T0) == ([ids[i]], [])
+        assert s.mutes({"env": "dev", "alertname": f"X_{i}"}, T0) == ([], [])
+
+
+def test_regex_groups_are_split_into_sets_of_bounded_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards are chunked so a change recompiles one small set; removal keeps the rest."""
+    monkeypatch.setattr(silence_index, "GROUP_CHUNK", 2)
+    s = store()
+    ids = [s.set(sil(re_("alertname", f"A{i}.*")), now_ns=T0) for i in range(5)]
+    assert s.mutes({"alertname": "A3x"}, T0) == ([ids[3]], [])
+    s.expire(ids[2], now_ns=T0)
+    s.gc(T0 + 1)
+    assert s.statistics()["grouped"] == 4
+    for i in (0, 1, 3, 4):
+        assert s.mutes({"alertname": f"A{i}x"}, T0 + 1) == ([ids[i]], [])
+    assert s.mutes({"alertname": "A2x"}, T0 + 1) == ([], [])
+
+
+def test_groups_fall_back_to_checking_each_silence_without_an_re2_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If RE2 cannot build a set (memory limit), every silence of the group is checked."""
+    monkeypatch.setattr(silence_index, "_build_set", lambda entries: None)
+    s = store()
+    a = s.set(sil(re_("alertname", "A.*")), now_ns=T0)
+    s.set(sil(re_("alertname", "B.*")), now_ns=T0)
+    assert s.mutes({"alertname": "Apple"}, T0) == ([a], [])
+
+
+def test_a_group_set_is_rebuilt_after_a_change() -> None:
+    """Adding, replacing and expiring regex silences re-files them in a fresh set."""
+    s = store()
+    a = s.set(sil(re_("alertname", "A.*")), now_ns=T0)
+    assert s.mutes({"alertname": "Apple"}, T0) == ([a], [])  # builds the set
+    b = s.set(sil(re_("alertname", "Ap.*")), now_ns=T0)
+    assert s.mutes({"alertname": "Apple"}, T0) == (sorted([a, b]), [])
+    c = s.set(sil(re_("alertname", "Apple"), id=a), now_ns=T0 + S)
+    s.gc(T0 + 2 * S)
+    assert s.mutes({"alertname": "Apple"}, T0 + 2 * S) == (sorted([b, c]), [])
+    assert s.mutes({"alertname": "Apricot"}, T0 + 2 * S) == ([b], [])
 
 
 def test_mutes_returns_sorted_active_and_pending_and_skips_expired() -> None:
@@ -634,7 +698,8 @@ def test_statistics_and_repr_show_live_state() -> None:
     assert s.statistics() == {
         "silences": 2,
         "buckets": 1,
-        "scan": 1,
+        "grouped": 1,
+        "scan": 0,
         "retired": 0,
         "version": 2,
         "pending_deltas": 2,
