@@ -22,7 +22,7 @@ from loguru import logger
 import gossamer
 from actors.dispatcher import DispatchConfig
 from actors.gossiper import load_nflog
-from actors.inhibitor import InhibitorConfig
+from actors.inhibitor import InhibitedBy, InhibitorConfig
 from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
 from actors.supervisor import NodeActors
 from cluster.persistence import DurableFile
@@ -222,6 +222,16 @@ class Node:
     async def list_groups(self) -> list[GroupView]:
         assert self.actors is not None
         result: list[GroupView] = await self._ask(ListGroups, self.actors.dispatcher)
+        return result
+
+    async def inhibited_by(self, alerts: list[Alert]) -> dict[int, int]:
+        """Which alert inhibits each of ``alerts`` now ({fingerprint: inhibiting fingerprint})."""
+        assert self.actors is not None
+        if not self.config.inhibit_rules:
+            return {}
+        result: dict[int, int] = await self._ask(
+            lambda reply: InhibitedBy(alerts, reply), self.actors.inhibitor
+        )
         return result
 
     def status(self) -> AlertmanagerStatus:

@@ -39,6 +39,8 @@ class Route:
         #: Unique among siblings even where two routes have the same matchers.
         self.id: str = "0" if parent is None else f"{parent.id}.{index}"
         self.routes = [Route(child, self, i) for i, child in enumerate(config.routes)]
+        #: Shared by every alert that stops at this route (the route cache holds one per alert).
+        self._alone: list[Route] = [self]
 
     def match(self, labels: Mapping[str, str]) -> list[Route]:
         """Every route this label set is routed to, depth first (``Route.Match``)."""
@@ -50,7 +52,7 @@ class Route:
             found.extend(matched)
             if matched and not child.continue_:
                 break
-        return found or [self]
+        return found or self._alone
 
     def group_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
         """The labels that pick this alert's aggregation group on this route."""
