@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import DiffPair, Side, alert
+from tests.harness import DiffPair, alert
 
 pytestmark = [pytest.mark.reference, pytest.mark.gossamer_node]
 
@@ -30,11 +30,6 @@ receivers:
 RETRY_DELAY = (0.2, 1.0)
 
 
-def hook_notes(side: Side, count: int) -> list:
-    """The first `count` requests to /hook on this side."""
-    return side.sink.wait_for_matching(lambda n: n.path == "/hook", count)[:count]
-
-
 def start(diff_pair, *statuses: int) -> DiffPair:
     """A pair whose sinks answer `statuses` to the first requests, then 200."""
     pair = diff_pair(CONFIG)
@@ -49,12 +44,14 @@ def test_a_notification_answered_500_is_retried_with_the_same_payload(diff_pair)
     pair.send([alert({"alertname": "Retry"})])
     pair.assert_same_timing(1, "/hook")
     for side in pair.sides:
-        failed, retried = hook_notes(side, 2)
+        failed, retried = side.notifications(2, "/hook")
         assert (failed.answered, retried.answered) == (500, 200), side.label
         assert failed.body == retried.body, side.label
         delay = retried.arrived - failed.arrived
         assert RETRY_DELAY[0] <= delay <= RETRY_DELAY[1], f"{side.label} retried after {delay:.2f}s"
-    pair.assert_same(lambda side: side.describe(hook_notes(side, 2)[1]), "retried notifications")
+    pair.assert_same(
+        lambda side: side.describe(side.notifications(2, "/hook")[1]), "retried notifications"
+    )
 
 
 def test_a_notification_answered_400_is_not_retried(diff_pair) -> None:

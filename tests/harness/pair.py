@@ -38,6 +38,14 @@ class Side:
         self.posted_at.append(time.monotonic())
         return self.node.post_alerts(alerts)
 
+    def notifications(
+        self, count: int, path: str | None = None, timeout: float = 15.0
+    ) -> list[Notification]:
+        """Wait for `count` notifications (to `path`, if given) and return the first `count`."""
+        return self.sink.wait_for_matching(
+            lambda note: path is None or note.path == path, count, timeout
+        )[:count]
+
     def since_first_post(self, note: Notification) -> float:
         """Seconds between the first post to this side and a notification's arrival."""
         return note.arrived - self.posted_at[0]
@@ -56,7 +64,7 @@ class Side:
         order within one group: groups flushing at the same instant may reach
         the sink in any order, but one group's notifications may not.
         """
-        notes = self.sink.wait_for(count, timeout)[:count]
+        notes = self.notifications(count, timeout=timeout)
         return sorted((self.describe(n) for n in notes), key=_group_order)
 
     def close(self) -> None:
@@ -120,8 +128,7 @@ class DiffPair:
         """
 
         def offsets(side: Side) -> list[float]:
-            notes = side.sink.wait_for_matching(lambda n: path in (None, n.path), count, timeout)
-            return [side.since_first_post(n) for n in notes[:count]]
+            return [side.since_first_post(n) for n in side.notifications(count, path, timeout)]
 
         expected, actual = self.each(offsets)
         for index, (ref, cand) in enumerate(zip(expected, actual, strict=True), start=1):
