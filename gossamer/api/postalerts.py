@@ -7,6 +7,7 @@ hop until the whole valid batch is told to the ingest actor at once.
 from __future__ import annotations
 
 import json
+from sys import intern
 
 import msgspec
 
@@ -168,6 +169,9 @@ def _to_alert(posted: PostableAlert, now: int, timeout_ns: int) -> tuple[Alert, 
     labels = posted.labels
     if "" in labels.values():
         labels = {k: v for k, v in labels.items() if v != ""}
+    for name, value in labels.items():
+        # Label values repeat across alerts (job, severity, env…): share one copy.
+        labels[name] = intern(value)
     annotations = posted.annotations or {}
     alert = Alert(labels, annotations, starts, ends, posted.generatorURL or "", now, timeout,
                   fingerprint(labels) if labels else 0, starts_tz, ends_tz)
