@@ -326,8 +326,10 @@ class Silences:
         Raises :class:`SilenceNotFound` for an unknown id and :class:`SilenceError`
         when the result is invalid. As in Alertmanager, a silence that cannot be
         updated in place is expired *before* its replacement is validated, so an
-        invalid replacement still ends the old silence.
+        invalid replacement still ends the old silence: call :meth:`take_deltas`
+        after a failed ``set`` too. ``updated_at`` and ``expires_at`` are ignored.
         """
+        sil = msgspec.structs.replace(sil, matchers=tuple(sil.matchers))
         prev = self._index.get(sil.id) if sil.id else None
         if sil.id and prev is None:
             raise SilenceNotFound()

@@ -153,6 +153,14 @@ def test_changed_matchers_always_make_a_new_silence_and_expire_the_old() -> None
         assert prev_sil is not None and prev_sil.ends_at <= T0 + S
 
 
+def test_matchers_given_as_a_list_compare_equal_to_stored_ones() -> None:
+    """An API layer may build matchers as a list; an unchanged list still updates in place."""
+    s = store()
+    sid = s.set(sil(eq("a", "1")), now_ns=T0)
+    posted = Silence(sid, [eq("a", "1")], T0, T0 + 7200 * S)  # type: ignore[arg-type]
+    assert s.set(posted, now_ns=T0 + S) == sid
+
+
 def test_comment_and_author_change_in_place() -> None:
     """createdBy and comment may change without a new id."""
     s = store()
