@@ -6,11 +6,12 @@ import re
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*\Z")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def go_url_parse_error(raw: str) -> str | None:
     """Why Go's ``url.Parse`` rejects ``raw``, or None when it accepts it."""
-    if any(ord(c) < 0x20 or c == "\x7f" for c in raw):
+    if _CONTROL.search(raw):
         return "invalid control character in URL"
     rest = raw.split("#", 1)[0]
     if ":" in rest:
