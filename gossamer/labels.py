@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from sys import intern
 
 import fnv_c
 import msgspec
@@ -60,6 +61,33 @@ def fingerprint(labels: LabelSet) -> int:
             _FP_MEMO.clear()
         _FP_MEMO[key] = fp
     return fp
+
+
+_CANON: dict[int, tuple[int, dict[str, str]]] = {}
+
+
+def canonical(labels: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """The fingerprint of ``labels`` and one shared, interned copy of them (runs on the HTTP loop).
+
+    Prometheus re-sends each alert every cycle; a re-sent label set gets the copy
+    made the first time, so it costs one dict lookup and no new strings. Nobody
+    mutates label dicts, so sharing them is safe. Bounded like the fingerprint memo.
+    """
+    key = hash(_SORTED_JSON.encode(labels))
+    hit = _CANON.get(key)
+    if hit is not None:
+        return hit
+    shared = {intern(k): intern(v) for k, v in labels.items()}
+    entry = (fnv_c.fnv1a_64(_signature_bytes(shared)), shared)
+    if len(_CANON) >= _FP_MEMO_LIMIT:
+        _CANON.clear()
+    _CANON[key] = entry
+    return entry
+
+
+def all_valid_names(names: Iterable[str]) -> bool:
+    """Whether every name is a valid label name (a C-level subset test when all were seen before)."""
+    return _VALID_NAMES.issuperset(names) or all(is_valid_label_name(n) for n in names)
 
 
 def fingerprint_hex(fp: int) -> str:

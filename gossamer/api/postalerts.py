@@ -7,14 +7,13 @@ hop until the whole valid batch is told to the ingest actor at once.
 from __future__ import annotations
 
 import json
-from sys import intern
 
 import msgspec
 
 from gossamer.alert import Alert
 from gossamer.api.models import PostableAlert
 from gossamer.api.urls import go_url_parse_error
-from gossamer.labels import fingerprint, is_valid_label_name
+from gossamer.labels import all_valid_names, canonical, is_valid_label_name
 from gossamer.timefmt import ZERO, parse_rfc3339, parse_rfc3339_tz
 
 _DECODER = msgspec.json.Decoder(list[PostableAlert])
@@ -169,12 +168,10 @@ def _to_alert(posted: PostableAlert, now: int, timeout_ns: int) -> tuple[Alert, 
     labels = posted.labels
     if "" in labels.values():
         labels = {k: v for k, v in labels.items() if v != ""}
-    for name, value in labels.items():
-        # Label values repeat across alerts (job, severity, env…): share one copy.
-        labels[name] = intern(value)
+    fp, labels = canonical(labels) if labels else (0, labels)
     annotations = posted.annotations or {}
     alert = Alert(labels, annotations, starts, ends, posted.generatorURL or "", now, timeout,
-                  fingerprint(labels) if labels else 0, starts_tz, ends_tz)
+                  fp, starts_tz, ends_tz)
     return alert, _validate(alert)
 
 
@@ -182,12 +179,12 @@ def _validate(alert: Alert) -> str:
     """Alertmanager's ``model.Alert.Validate``; the empty string when valid."""
     if alert.ends_at != ZERO and alert.ends_at < alert.starts_at:
         return "start time must be before end time"
-    for name in alert.labels:
-        if not is_valid_label_name(name):
-            return f'invalid label set: invalid name "{name}"'
+    if not all_valid_names(alert.labels):
+        bad = next(n for n in alert.labels if not is_valid_label_name(n))
+        return f'invalid label set: invalid name "{bad}"'
     if not alert.labels:
         return "at least one label pair required"
-    for name in alert.annotations:
-        if not is_valid_label_name(name):
-            return f'invalid annotations: invalid name "{name}"'
+    if not all_valid_names(alert.annotations):
+        bad = next(n for n in alert.annotations if not is_valid_label_name(n))
+        return f'invalid annotations: invalid name "{bad}"'
     return ""
