@@ -25,6 +25,7 @@ from actors.silencer import SilencerActor
 from actors.waiter import Waiter
 from cluster.nflog import Entry, NotificationLog
 from cluster.persistence import DurableFile
+from cluster.silences import Silences
 from gossamer.clock import Clock
 from gossamer.metrics import NodeMetrics
 from receivers.base import Notifier
@@ -44,6 +45,8 @@ class NodeActors:
         settled: Callable[[], bool],
         nflog: NotificationLog,
         storage: DurableFile | None,
+        silences: Silences,
+        silence_storage: DurableFile | None,
         wait_s: Callable[[], float],
         gc_interval_s: float,
         maintenance_interval_s: float,
@@ -62,7 +65,10 @@ class NodeActors:
         self.sender = Sender.start(clock, loop, self.gossiper, dispatcher, metrics, **kw)
         self.deduper = Deduper.start(clock, self.sender, dispatcher, self.nflog_view.get, metrics, **kw)
         self.waiter = Waiter.start(clock, self.deduper, dispatcher, wait_s, **kw)
-        self.silencer = SilencerActor.start(notifiers, self.waiter, dispatcher, **kw)
+        self.silencer = SilencerActor.start(
+            clock, silences, silence_storage, notifiers, self.waiter, dispatcher,
+            maintenance_interval_s, metrics, **kw,
+        )  # fmt: skip
         self.inhibitor = InhibitorActor.start(clock, inhibit, self.silencer, dispatcher, **kw)
         self.gate = Gate.start(clock, settled, self.inhibitor, dispatcher, **kw)
         self.dispatcher = Dispatcher.start(clock, self.gate, dispatch, wait_s, metrics, **kw)

@@ -112,4 +112,12 @@ class NodeMetrics:
         self.nflog_gc_duration = Summary("alertmanager_nflog_gc_duration_seconds", "Duration of the last notification log garbage collection cycle.", registry=r)
         self.nflog_snapshot_duration = Summary("alertmanager_nflog_snapshot_duration_seconds", "Duration of the last notification log snapshot.", registry=r)
         self.nflog_snapshot_size = Gauge("alertmanager_nflog_snapshot_size_bytes", "Size of the last notification log snapshot in bytes.", registry=r)
+        self.silences = Gauge("alertmanager_silences", "How many silences by state.", ["state"], registry=r)
+        for state in ("active", "pending", "expired"):
+            self.silences.labels(state)
+        self.silences_queries = Counter("alertmanager_silences_queries", "How many silence queries were received.", registry=r)
+        self.silences_gc_duration = Summary("alertmanager_silences_gc_duration_seconds", "Duration of the last silence garbage collection cycle.", registry=r)
+        self.silences_snapshot_duration = Summary("alertmanager_silences_snapshot_duration_seconds", "Duration of the last silence snapshot.", registry=r)
+        self.silences_snapshot_size = Gauge("alertmanager_silences_snapshot_size_bytes", "Size of the last silence snapshot in bytes.", registry=r)
+        self.silences_propagated = Counter("alertmanager_silences_gossip_messages_propagated", "Number of received gossip messages that have been further gossiped.", registry=r)
         self.nflog_propagated = Counter("alertmanager_nflog_gossip_messages_propagated", "Number of received gossip messages that have been further gossiped.", registry=r)

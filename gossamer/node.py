@@ -24,6 +24,7 @@ from actors.dispatcher import DispatchConfig
 from actors.gossiper import load_nflog
 from actors.inhibitor import InhibitedBy, InhibitorConfig
 from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
+from actors.silencer import load_silences
 from actors.supervisor import NodeActors
 from cluster.persistence import DurableFile
 from gossamer.alert import Alert
@@ -104,14 +105,16 @@ class Node:
         """Read state back from disk and start the actors (on the loop's thread)."""
         self.loop = loop
         storage = DurableFile(self.flags.storage_path, "nflog")
+        silence_storage = DurableFile(self.flags.storage_path, "silences")
         try:
             nflog = load_nflog(storage, self.flags.data_retention)
+            silences = load_silences(silence_storage, self.flags.data_retention)
         except ValueError as exc:
-            raise StorageError(f"{storage.snapshot_path}: {exc}") from exc
+            raise StorageError(f"{self.flags.storage_path}: unreadable state: {exc}") from exc
         dispatch, inhibit = self._build(self.config)
         self.actors = NodeActors(
             self.clock, loop, self.metrics, dispatch, inhibit, self._notifiers, self.settle.is_ready,
-            nflog, storage, self.wait_s, self.flags.alerts_gc_interval,
+            nflog, storage, silences, silence_storage, self.wait_s, self.flags.alerts_gc_interval,
             self.flags.data_maintenance_interval,
         )  # fmt: skip
         self.settle.start(self.actors.gate)

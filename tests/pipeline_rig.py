@@ -11,6 +11,7 @@ from actors.dispatcher import DispatchConfig
 from actors.gossiper import load_nflog
 from actors.inhibitor import InhibitorConfig
 from actors.messages import IngestBatch, Ping
+from actors.silencer import load_silences
 from actors.supervisor import NodeActors
 from cluster.persistence import DurableFile
 from gossamer.alert import Alert
@@ -77,7 +78,9 @@ class Rig:
             self.clock, self.loop, self.metrics,
             DispatchConfig(tree, counts, "http://gossamer.test"),
             InhibitorConfig(self.config.inhibit_rules, self.config.time_intervals),
-            notifiers, lambda: True, nflog, DurableFile(storage, "nflog"), lambda: 0.0, 1800.0, 900.0,
+            notifiers, lambda: True, nflog, DurableFile(storage, "nflog"),
+            load_silences(DurableFile(storage, "silences"), 120 * 3600), DurableFile(storage, "silences"),
+            lambda: 0.0, 1800.0, 900.0,
         )  # fmt: skip
 
     def post(self, *alerts: Alert) -> None:
