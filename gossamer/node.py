@@ -24,9 +24,17 @@ from actors.dispatcher import DispatchConfig
 from actors.gossiper import load_nflog
 from actors.inhibitor import InhibitedBy, InhibitorConfig
 from actors.messages import GroupView, IngestBatch, ListAlerts, ListGroups, Reconfigure, Replay
-from actors.silencer import load_silences
+from actors.silencer import (
+    ExpireSilence,
+    SetSilence,
+    SilencedBy,
+    ViewSilences,
+    load_silences,
+)
 from actors.supervisor import NodeActors
 from cluster.persistence import DurableFile
+from cluster.silence_index import SilencesView
+from cluster.silences import Silence
 from gossamer.alert import Alert
 from gossamer.api.models import (
     AlertmanagerStatus,
@@ -37,7 +45,7 @@ from gossamer.api.models import (
 )
 from gossamer.clock import Clock, RealClock
 from gossamer.config import Config, load_config_file, unsupported_receivers
-from gossamer.errors import ConfigError, StorageError
+from gossamer.errors import ConfigError, GossamerError, StorageError
 from gossamer.flags import Flags
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route, build_tree
@@ -235,6 +243,34 @@ class Node:
         result: dict[int, int] = await self._ask(
             lambda reply: InhibitedBy(alerts, reply), self.actors.inhibitor
         )
+        return result
+
+    async def silenced_by(self, alerts: list[Alert]) -> dict[int, list[str]]:
+        """The active silences muting each of ``alerts`` ({fingerprint: sorted ids})."""
+        assert self.actors is not None
+        result: dict[int, list[str]] = await self._ask(
+            lambda reply: SilencedBy(alerts, reply), self.actors.silencer
+        )
+        return result
+
+    async def set_silence(self, silence: Silence) -> str | GossamerError:
+        """Create or update a silence; answers once it is journalled (or the error)."""
+        assert self.actors is not None
+        result: str | GossamerError = await self._ask(
+            lambda reply: SetSilence(silence, reply), self.actors.silencer
+        )
+        return result
+
+    async def expire_silence(self, silence_id: str) -> GossamerError | None:
+        assert self.actors is not None
+        result: GossamerError | None = await self._ask(
+            lambda reply: ExpireSilence(silence_id, reply), self.actors.silencer
+        )
+        return result
+
+    async def silences_view(self) -> SilencesView:
+        assert self.actors is not None
+        result: SilencesView = await self._ask(ViewSilences, self.actors.silencer)
         return result
 
     def status(self) -> AlertmanagerStatus:
