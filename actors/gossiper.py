@@ -16,7 +16,7 @@ from typing import Any
 import pykka
 
 from actors.base import GossamerActor, Published
-from actors.messages import BranchDone, Maintenance, Record
+from actors.messages import BranchDone, EncodeFull, Maintenance, MergeRemote, Record
 from cluster.nflog import Entry, NotificationLog, decode_entries, encode_entries
 from cluster.persistence import DurableFile
 from gossamer.metrics import NodeMetrics
@@ -74,6 +74,21 @@ class Gossiper(GossamerActor):
         deltas = self.nflog.take_deltas()
         if self.broadcast is not None and deltas:
             self.broadcast(self.nflog.key, deltas)
+
+    def on_MergeRemote(self, msg: MergeRemote) -> None:
+        """Entries gossiped by a peer: merge, journal what changed, publish for the deduper."""
+        try:
+            changed = self.nflog.merge(msg.data, self.clock.now_ns())
+        except ValueError as exc:
+            self.log.warning("dropped undecodable notification log records: {}", exc)
+            return
+        if changed:
+            if self.storage is not None:
+                self.storage.append(changed)
+            self.published.publish(self.nflog.snapshot())
+
+    def on_EncodeFull(self, msg: EncodeFull) -> None:
+        msg.reply(self.nflog.encode_full())
 
     def on_Maintenance(self, msg: Maintenance) -> None:
         self.maintain()

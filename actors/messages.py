@@ -137,3 +137,15 @@ class Replay(msgspec.Struct, frozen=True):
 
 class Ping(msgspec.Struct, frozen=True):
     """A barrier for tests and health checks; every actor answers True."""
+
+
+class MergeRemote(msgspec.Struct, frozen=True):
+    """A replicated state's records received from a peer (encoded; merged by the owner)."""
+
+    data: bytes
+
+
+class EncodeFull(msgspec.Struct, frozen=True):
+    """Ask the owner of a replicated state for its full encoding (for a push-pull)."""
+
+    reply: Reply

@@ -18,7 +18,15 @@ import msgspec
 import pykka
 
 from actors.base import GossamerActor
-from actors.messages import Branch, Flush, FlushDone, Maintenance, Reconfigure
+from actors.messages import (
+    Branch,
+    EncodeFull,
+    Flush,
+    FlushDone,
+    Maintenance,
+    MergeRemote,
+    Reconfigure,
+)
 from cluster.nflog import Receiver
 from cluster.persistence import DurableFile
 from cluster.silence_index import SilencesView
@@ -57,12 +65,6 @@ class SilencedBy(msgspec.Struct, frozen=True):
 
     alerts: list[Alert]
     reply: Reply
-
-
-class MergeSilences(msgspec.Struct, frozen=True):
-    """Silences gossiped by a peer (encoded)."""
-
-    data: bytes
 
 
 def load_silences(storage: DurableFile, retention_s: float) -> Silences:
@@ -123,10 +125,18 @@ class SilencerActor(GossamerActor):
         self._commit()
         msg.reply(result)
 
-    def on_MergeSilences(self, msg: MergeSilences) -> None:
-        changed = self.silences.merge(msg.data, self.clock.now_ns())
+    def on_MergeRemote(self, msg: MergeRemote) -> None:
+        """Silences gossiped by a peer: merge and journal what changed."""
+        try:
+            changed = self.silences.merge(msg.data, self.clock.now_ns())
+        except ValueError as exc:
+            self.log.warning("dropped undecodable silences: {}", exc)
+            return
         if changed and self.storage is not None:
             self.storage.append(changed)
+
+    def on_EncodeFull(self, msg: EncodeFull) -> None:
+        msg.reply(self.silences.encode_full())
 
     def _commit(self) -> None:
         """Journal (fsync) and broadcast what changed, before anyone is told it is done."""
