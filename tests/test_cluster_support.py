@@ -76,7 +76,10 @@ class MemoryCluster:
         return f"10.0.0.{index + 1}:9094"
 
     def add(self, index: int | None = None, peers: list[str] | None = None) -> ClusterPeer:
-        """Start a peer (a new name each time, later names sort later) joining through peer 0."""
+        """Start a peer on address ``index`` joining through address 0 (a new, later-sorting name).
+
+        It takes the list position of the peer that had that address, else it is appended.
+        """
         index = len(self.peers) if index is None else index
         seeds = [self.address(0)] if peers is None else peers
         self._started += 1
@@ -93,12 +96,14 @@ class MemoryCluster:
         return peer
 
     def _put(self, index: int, peer: ClusterPeer, state: FakeState, registry: CollectorRegistry) -> None:
-        if index < len(self.peers):
-            self.peers[index], self.states[index], self.registries[index] = peer, state, registry
-        else:
-            self.peers.append(peer)
-            self.states.append(state)
-            self.registries.append(registry)
+        address = self.address(index)
+        for position, old in enumerate(self.peers):
+            if old.transport.address == address:
+                self.peers[position], self.states[position], self.registries[position] = peer, state, registry
+                return
+        self.peers.append(peer)
+        self.states.append(state)
+        self.registries.append(registry)
 
     def start(self, n: int) -> MemoryCluster:
         for _ in range(n):
@@ -109,8 +114,12 @@ class MemoryCluster:
         self.clock.advance(seconds)
 
     def metric(self, index: int, name: str, **labels: str) -> float:
+        """A sample of the peer at list position ``index`` (0 when absent)."""
         value = self.registries[index].get_sample_value(name, labels)
         return 0.0 if value is None else value
+
+    def metric_of(self, peer: ClusterPeer, name: str, **labels: str) -> float:
+        return self.metric(self.peers.index(peer), name, **labels)
 
     def names(self, *indexes: int) -> list[str]:
         return sorted(self.peers[i].name for i in indexes)
