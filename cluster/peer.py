@@ -74,6 +74,7 @@ class ClusterPeer:
         self._lock = threading.Lock()
         self._ready_reason = ""
         self._ready_callbacks: list[Callable[[], None]] = []
+        self._watchers: list[Callable[[list[tuple[str, str]]], None]] = []
         self._stopped = False
 
     def add_state(self, handler: StateHandler) -> Broadcaster:
@@ -144,6 +145,13 @@ class ClusterPeer:
                 return
         callback()
 
+    def on_change(self, callback: Callable[[list[tuple[str, str]]], None]) -> None:
+        """Call ``callback(members())`` on the cluster thread whenever the member list changes.
+
+        It must only hand off (e.g. an actor ``tell``); register before ``start``.
+        """
+        self._watchers.append(callback)
+
     def statistics(self) -> dict[str, object]:
         """A snapshot for debugging and tests (reads engine fields without locking)."""
         engine = self._engine
@@ -158,7 +166,14 @@ class ClusterPeer:
 
     # Engine callbacks (cluster thread) --------------------------------------------------
     def _set_view(self, view: View) -> None:
+        if view == self._view:
+            return
         self._view = view
+        for watcher in self._watchers:
+            try:
+                watcher(list(view))
+            except Exception:
+                logger.exception("cluster on_change callback failed")
 
     def _set_ready(self, reason: str) -> None:
         with self._lock:

@@ -203,9 +203,14 @@ class ZmqTransport:
 
     def _drain(self, sock: zmq.Socket[bytes], deliver: Callable[[list[bytes], zmq.Socket[bytes]], None]) -> None:
         for _ in range(DRAIN_BATCH):
+            if sock.closed:  # a reply can close its own dealer
+                return
             try:
                 frames = sock.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
+                return
+            except zmq.ZMQError as exc:
+                logger.warning("cluster socket receive failed: {}", exc)
                 return
             _guard(deliver, frames, sock)
 
