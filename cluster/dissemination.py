@@ -152,15 +152,16 @@ class Dissemination:
 
     def seen(self) -> dict[str, int]:
         """Per origin, the seq up to which every message was delivered here (for push-pull)."""
-        seen = {origin: t.contiguous for origin, t in self.origins.items() if t.contiguous}
+        table = self.engine.table
+        seen = {o: t.contiguous for o, t in self.origins.items() if t.contiguous and table.get(o) is not None}
         seen[self.engine.name] = self.seq
         return seen
 
     def merge_seen(self, seen: dict[str, int]) -> None:
         """A full state merged here covered these seqs: move the baselines up."""
         for origin, seq in seen.items():
-            if origin == self.engine.name:
-                continue
+            if origin == self.engine.name or self.engine.table.get(origin) is None:
+                continue  # a member we never knew (or forgot): no tracker to keep for it
             if self.origins.setdefault(origin, OriginTracker()).advance_to(seq):
                 self.engine.metrics.gaps_repaired.inc()
 

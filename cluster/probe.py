@@ -70,7 +70,7 @@ class Prober:
 
     def _direct(self, target: NodeInfo, reply: wire.Message | None, started_ns: int) -> None:
         if isinstance(reply, wire.Ack) and reply.sender.name == target.name:
-            rtt = (self.engine.now_ns() - started_ns) / 1e9
+            rtt = max(0.0, (self.engine.now_ns() - started_ns) / 1e9)
             self.engine.metrics.pings.labels(target.name).observe(rtt)
             self._set_health(-1)
             self.membership.heard_from(reply.sender)

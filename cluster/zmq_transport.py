@@ -57,14 +57,9 @@ class ZmqTransport:
         self.clock = clock
         self.address = ""
         self.gossip_address = ""
-        self._context: zmq.Context[zmq.Socket[bytes]] = zmq.Context(io_threads=1)
-        host = split_host_port(settings.listen_address)[0] if settings.listen_address else ""
-        self._factory = SocketFactory(self._context, ipv6=":" in host)
         self._timers = _TimerQueue()
         self._soon: deque[Callable[[], None]] = deque()
-        self._wake_read, self._wake_write = os.pipe()
-        os.set_blocking(self._wake_read, False)
-        os.set_blocking(self._wake_write, False)
+        self._wake_read = self._wake_write = -1
         self._wake_lock = threading.Lock()
         self._woken = False
         self._closing = False
@@ -76,12 +71,19 @@ class ZmqTransport:
         self._pending: dict[int, _Pending] = {}
         self._subscriptions: set[str] = set()
         self._handler: TransportHandler | None = None
+        # libzmq starts the context's I/O thread with the first socket, in start().
+        self._context: zmq.Context[zmq.Socket[bytes]] = zmq.Context(io_threads=1)
+        host = split_host_port(settings.listen_address)[0]
+        self._factory = SocketFactory(self._context, ipv6=":" in host)
         self._poller = zmq.Poller()
 
     # Lifecycle ---------------------------------------------------------------
     def start(self, handler: TransportHandler) -> None:
         """Start the thread and wait until it has bound (re-raises a bind error)."""
         self._handler = handler
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
         bound = threading.Event()
         errors: list[BaseException] = []
         self._thread = threading.Thread(target=self._run, args=(bound, errors), name="gossamer-cluster", daemon=True)
