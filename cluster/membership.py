@@ -95,12 +95,19 @@ class Membership:
         elif outcome in (Outcome.DIED, Outcome.LEFT):
             log.info("peer {} ({}) {}", member.name, member.address, "left" if outcome == Outcome.LEFT else "is dead")
             metrics.peers_left.inc()
-            transport.unsubscribe(member.gossip_address)
-            transport.forget(member.address)
+            self._release(member)
             self.joiner.lost(member)
         self.engine.dissemination.publish_member(member.info())
         if outcome != Outcome.SUSPECTED:
             self.engine.view_changed()
+
+    def _release(self, gone: Member) -> None:
+        """Drop the connections of a dead member, unless a restart of it now lives at the same addresses."""
+        live = self.table.others()
+        if not any(m.gossip_address == gone.gossip_address for m in live):
+            self.engine.transport.unsubscribe(gone.gossip_address)
+        if not any(m.address == gone.address for m in live):
+            self.engine.transport.forget(gone.address)
 
     # Suspicion -------------------------------------------------------------------
     def suspect(self, member: Member) -> None:

@@ -347,3 +347,18 @@ def test_broadcasts_in_a_burst_share_one_message() -> None:
     assert cluster.net.stats["gossip_sent"] - before == 1
     assert len(cluster.states[1].data) == 50
     assert cluster.metric(0, "alertmanager_cluster_messages_sent_total", msg_type="update") == 50
+
+
+def test_crash_and_restart_on_the_same_addresses_keeps_gossip_flowing() -> None:
+    """When the old incarnation is declared dead, the new one sharing its addresses stays subscribed."""
+    cluster = MemoryCluster().start(3)
+    cluster.run(1)
+    old = cluster.peers[2]
+    old.stop(leave=False)
+    cluster.run(0)  # the crash happens on the cluster "thread"
+    new = cluster.add(index=2)
+    cluster.run(10)
+    assert all(old.name not in dict(p.members()) and len(p.members()) == 3 for p in cluster.peers)
+    cluster.states[2].set("from-new", "x", ts=1)
+    cluster.run(0.01)
+    assert all(s.values() == {"from-new": "x"} for s in cluster.states), new
