@@ -63,6 +63,7 @@ class ZmqTransport:
         self._wake_lock = threading.Lock()
         self._woken = False
         self._closing = False
+        self._closed = False
         self._thread: threading.Thread | None = None
         self._thread_id = -1
         self._ids = itertools.count(1)
@@ -137,9 +138,13 @@ class ZmqTransport:
             sock.close()
         self._dealers.clear()
         self._pending.clear()
+        self._soon.clear()
         self._context.term()
-        os.close(self._wake_read)
-        os.close(self._wake_write)
+        with self._wake_lock:  # another thread may be about to write: never to a reused fd
+            os.close(self._wake_read)
+            os.close(self._wake_write)
+            self._wake_read = self._wake_write = -1
+            self._closed = True
 
     # Scheduling ----------------------------------------------------------------
     def now_ns(self) -> int:
@@ -154,21 +159,22 @@ class ZmqTransport:
         return handle
 
     def call_soon(self, callback: Callable[[], None]) -> None:
-        self._soon.append(callback)
-        self._wake()
+        if not self._closed:
+            self._soon.append(callback)
+            self._wake()
 
     def _wake(self) -> None:
         """Make the loop's poll return (no-op on the loop thread, which polls next with timeout 0)."""
         if threading.get_ident() == self._thread_id:
             return
         with self._wake_lock:
-            if self._woken:
-                return
+            if self._woken or self._wake_write < 0:
+                return  # already woken, or not started / closed
             self._woken = True
-        try:
-            os.write(self._wake_write, b"!")
-        except OSError:
-            pass  # closed, or full: the loop is awake anyway
+            try:
+                os.write(self._wake_write, b"!")
+            except OSError:
+                pass  # full: the loop is awake anyway
 
     # The loop --------------------------------------------------------------------
     def _loop(self) -> None:

@@ -142,3 +142,49 @@ def test_advertise_flags_win() -> None:
     assert advertised(settings, 9094, 40001) == ("10.1.2.3:9094", "10.1.2.3:9095")
     settings = ClusterSettings(listen_address="0.0.0.0:9094", advertise_address="10.1.2.3:9094")
     assert advertised(settings, 9094, 40001) == ("10.1.2.3:9094", "10.1.2.3:40001")
+
+
+# Metrics -------------------------------------------------------------------------------------------
+AM_FAMILIES = """alertmanager_cluster_enabled alertmanager_cluster_members alertmanager_cluster_peer_info
+alertmanager_peer_position alertmanager_cluster_failed_peers alertmanager_cluster_health_score
+alertmanager_cluster_messages_queued alertmanager_cluster_messages_received_total
+alertmanager_cluster_messages_received_size_total alertmanager_cluster_messages_sent_total
+alertmanager_cluster_messages_sent_size_total alertmanager_cluster_messages_pruned_total
+alertmanager_cluster_alive_messages_total alertmanager_cluster_pings_seconds
+alertmanager_cluster_peers_joined_total alertmanager_cluster_peers_left_total
+alertmanager_cluster_peers_update_total alertmanager_cluster_reconnections_total
+alertmanager_cluster_reconnections_failed_total alertmanager_cluster_refresh_join_total
+alertmanager_cluster_refresh_join_failed_total alertmanager_oversized_gossip_message_sent_total
+alertmanager_oversized_gossip_message_failure_total alertmanager_oversized_gossip_message_dropped_total
+alertmanager_oversize_gossip_message_duration_seconds""".split()
+
+
+def test_alertmanager_cluster_metric_names_are_all_exposed() -> None:
+    """Every cluster family of Alertmanager 0.25 is on the peer's registry, zero-initialised."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from cluster.metrics import ClusterMetrics
+
+    registry = CollectorRegistry()
+    metrics = ClusterMetrics(registry, "01ABC")
+    metrics.add_key("nfl")
+    text = generate_latest(registry).decode()
+    for family in AM_FAMILIES:
+        assert f"# TYPE {family.removesuffix('_total')}" in text, family
+    assert 'alertmanager_cluster_peer_info{peer="01ABC"} 1.0' in text
+    assert 'alertmanager_cluster_messages_sent_total{msg_type="full_state"} 0.0' in text
+    assert 'alertmanager_oversized_gossip_message_sent_total{key="nfl"} 0.0' in text
+
+
+def test_gauges_the_node_already_registered_are_left_to_it() -> None:
+    """The node registers cluster_enabled and peer_position itself; the peer does not clash."""
+    from prometheus_client import CollectorRegistry, Gauge
+
+    from cluster.metrics import ClusterMetrics
+
+    registry = CollectorRegistry()
+    Gauge("alertmanager_cluster_enabled", "", registry=registry)
+    Gauge("alertmanager_peer_position", "", registry=registry)
+    metrics = ClusterMetrics(registry, "01ABC")
+    assert metrics.enabled is None and metrics.position is None
+    assert registry.get_sample_value("alertmanager_cluster_members") == 1
