@@ -154,6 +154,39 @@ def test_restart_on_the_same_port_rejoins_under_a_new_name(cluster: Cluster) -> 
     assert new.peer.position() == 2
 
 
+def consecutive_free_ports(count: int) -> int:
+    """A port P such that P … P+count-1 were all free a moment ago."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        socks = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no run of free ports")
+
+
+def test_nodes_on_consecutive_ports_joined_by_host_name(cluster: Cluster) -> None:
+    """Listen ports 9094, 9095, 9096-style never collide with gossip ports; seeds may be host names."""
+    base = consecutive_free_ports(3)
+    nodes = [cluster.add(seeds=[f"localhost:{base}"], listen=f"127.0.0.1:{base + i}") for i in range(3)]
+    cluster.wait(lambda: all(len(n.peer.members()) == 3 for n in nodes))
+    assert [n.address for n in nodes] == [f"127.0.0.1:{base + i}" for i in range(3)]
+    nodes[0].state.set("k", "v", ts=1)
+    cluster.wait(lambda: all("k" in n.state.data for n in nodes), timeout=1)
+
+
 def test_a_taken_listen_port_fails_start(cluster: Cluster) -> None:
     """Binding an address in use raises OSError from start() instead of running unbound."""
     first = cluster.add()
