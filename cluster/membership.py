@@ -48,6 +48,7 @@ class Membership:
     # Records in ----------------------------------------------------------------
     def on_event(self, info: NodeInfo) -> None:
         """A gossiped record."""
+        self._count_alive(info)
         self.apply(info)
 
     def heard_from(self, info: NodeInfo) -> None:
@@ -58,13 +59,19 @@ class Membership:
         """A push-pull's member list; like memberlist, a remote "dead" only makes us suspect."""
         self.apply(sender)
         for info in members:
+            self._count_alive(info)
             if info.state == MemberState.DEAD:
                 info = NodeInfo(info.name, info.address, info.gossip_address, info.incarnation, MemberState.SUSPECT)
             self.apply(info)
 
-    def apply(self, info: NodeInfo) -> Outcome:
+    def _count_alive(self, info: NodeInfo) -> None:
+        """``alertmanager_cluster_alive_messages_total``: alive records from gossip and push-pull
+        (memberlist's NotifyAlive), not probe answers."""
         if info.state == MemberState.ALIVE and info.name != self.engine.name:
             self.engine.metrics.alive_messages.labels(info.name).inc()
+
+    def apply(self, info: NodeInfo) -> Outcome:
+        """Apply a record to the table and act on what changed."""
         outcome = self.table.apply(info, self.engine.now_ns())
         if outcome == Outcome.REFUTE:
             self._refute(info)
