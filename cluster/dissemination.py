@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 MAX_QUEUED = 4096
 #: Split a flush into several messages beyond this many bytes of items.
 MAX_BATCH_BYTES = 64 << 10
+#: A pull asks for at most this many ranges (more are served by the next pull).
+MAX_PULL_RANGES = 64
 
 
 class Outbox:
@@ -176,7 +178,7 @@ class Dissemination:
             return
         if member is None or member.state not in (wire.MemberState.ALIVE, wire.MemberState.SUSPECT):
             return  # a dead origin cannot resend; anti-entropy with others covers it
-        ranges = tracker.missing()
+        ranges = tracker.missing(MAX_PULL_RANGES)
         self.engine.log.debug("gap in gossip from {}: pulling {}", origin, ranges)
         self._pulling.add(origin)
         self.engine.metrics.pulls.inc()
@@ -209,7 +211,7 @@ class Dissemination:
 
     def on_pull(self, message: wire.Pull, respond: Responder) -> None:
         """Another peer missed some of our messages: resend them from the buffer."""
-        messages, complete = self.buffer.get(message.ranges)
+        messages, complete = self.buffer.get(message.ranges[:MAX_PULL_RANGES])
         respond(wire.encode(wire.PullReply(wire.WIRE_VERSION, messages, complete)))
 
     def __repr__(self) -> str:
