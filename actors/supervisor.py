@@ -50,6 +50,7 @@ class NodeActors:
         wait_s: Callable[[], float],
         gc_interval_s: float,
         maintenance_interval_s: float,
+        broadcast: Callable[[str, list[bytes]], None] | None = None,
     ) -> None:
         self.crashed: list[str] = []
         self.nflog_view: Published[Mapping[str, Entry]] = Published({})
@@ -60,14 +61,15 @@ class NodeActors:
             return holder[0]
 
         self.gossiper = Gossiper.start(
-            clock, nflog, storage, self.nflog_view, dispatcher, maintenance_interval_s, metrics, **kw
-        )
+            clock, nflog, storage, self.nflog_view, dispatcher, maintenance_interval_s, metrics,
+            broadcast, **kw,
+        )  # fmt: skip
         self.sender = Sender.start(clock, loop, self.gossiper, dispatcher, metrics, **kw)
         self.deduper = Deduper.start(clock, self.sender, dispatcher, self.nflog_view.get, metrics, **kw)
         self.waiter = Waiter.start(clock, self.deduper, dispatcher, wait_s, **kw)
         self.silencer = SilencerActor.start(
             clock, silences, silence_storage, notifiers, self.waiter, dispatcher,
-            maintenance_interval_s, metrics, **kw,
+            maintenance_interval_s, metrics, broadcast, **kw,
         )  # fmt: skip
         self.inhibitor = InhibitorActor.start(clock, inhibit, self.silencer, dispatcher, **kw)
         self.gate = Gate.start(clock, settled, self.inhibitor, dispatcher, **kw)

@@ -44,12 +44,13 @@ from gossamer.api.models import (
     VersionInfo,
 )
 from gossamer.clock import Clock, RealClock
+from gossamer.clustering import Clustering
 from gossamer.config import Config, load_config_file, unsupported_receivers
 from gossamer.errors import ConfigError, GossamerError, StorageError
 from gossamer.flags import Flags
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route, build_tree
-from gossamer.settle import Settle
+from gossamer.settle import Settled
 from gossamer.timefmt import format_api
 from gossamer.ulid import new_ulid
 from receivers.base import Notifier
@@ -105,7 +106,8 @@ class Node:
         self._notifiers: dict[str, list[Notifier]] = {}
         self.actors: NodeActors | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.settle = Settle(self.clock, flags)
+        self.cluster = Clustering(flags, self.clock, self.registry, self.name)
+        self._settled = not self.cluster.enabled
         self.http_pool = HTTPClientPool()
 
     # Lifecycle ------------------------------------------------------------
@@ -121,17 +123,28 @@ class Node:
             raise StorageError(f"{self.flags.storage_path}: unreadable state: {exc}") from exc
         dispatch, inhibit = self._build(self.config)
         self.actors = NodeActors(
-            self.clock, loop, self.metrics, dispatch, inhibit, self._notifiers, self.settle.is_ready,
+            self.clock, loop, self.metrics, dispatch, inhibit, self._notifiers, self.is_settled,
             nflog, storage, silences, silence_storage, self.wait_s, self.flags.alerts_gc_interval,
-            self.flags.data_maintenance_interval,
+            self.flags.data_maintenance_interval, self.cluster.broadcast,
         )  # fmt: skip
-        self.settle.start(self.actors.gate)
+        self.cluster.start(self.actors.gossiper, self.actors.silencer, self._on_settled)
         self._record_reload(self.config, ok=True)
-        self.metrics.cluster_enabled.set(1 if self.settle.clustered else 0)
+        self.metrics.cluster_enabled.set(1 if self.cluster.enabled else 0)
+        self.metrics.peer_position.set_function(self.cluster.position)
         self.log.bind(config=self.flags.config_file).info("gossamer started")
 
+    def _on_settled(self) -> None:
+        """Runs on the cluster thread (or at start alone): release the held flushes."""
+        self._settled = True
+        if self.actors is not None:
+            self.actors.gate.tell(Settled())
+
+    def is_settled(self) -> bool:
+        return self._settled
+
     def stop(self) -> None:
-        """Stop the actors (the gossiper snapshots the notification log last)."""
+        """Leave the cluster, then stop the actors (the gossiper and silencer snapshot last)."""
+        self.cluster.stop()
         if self.actors is not None:
             self.actors.stop()
             self.actors = None
@@ -208,8 +221,8 @@ class Node:
         return [r.name for r in self.config.receivers]
 
     def wait_s(self) -> float:
-        """Position × peer timeout; runs on actor threads. A lone node is position 0."""
-        return 0.0
+        """Position × peer timeout; runs on actor threads."""
+        return self.cluster.wait_s()
 
     def ingest(self, alerts: list[Alert]) -> None:
         assert self.actors is not None
@@ -289,10 +302,10 @@ class Node:
         )
 
     def _cluster_status(self) -> ClusterStatus:
-        if not self.settle.clustered:
+        if not self.cluster.enabled:
             return ClusterStatus(peers=[], status="disabled")
-        me = PeerStatus(address=self.settle.advertise_address, name=self.name)
-        return ClusterStatus(name=self.name, peers=[me], status="ready" if self.settle.ready else "settling")
+        peers = [PeerStatus(address=address, name=name) for name, address in self.cluster.members()]
+        return ClusterStatus(name=self.name, peers=peers, status=self.cluster.status())
 
     def healthy(self) -> bool:
         return self.actors is not None and self.actors.alive()

@@ -8,12 +8,12 @@
 #   scripts/start_cluster.sh stop      stop everything
 #
 # Node i listens for HTTP on 127.0.0.1:(i)9093 and for the cluster on 127.0.0.1:(i)9094.
-# Until clustering lands (issue 4) one node runs; NODES=3 will then start three.
+# Three nodes by default (NODES=1 runs one); nodes two and three join through node one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RUN=${GOSSAMER_RUN_DIR:-$ROOT/run}
-NODES=${NODES:-1}
+NODES=${NODES:-3}
 CONFIG=${CONFIG:-$ROOT/gossamer/examples/gossamer.yml}
 SINK=127.0.0.1:19095
 PY=${PYTHON:-python3}
