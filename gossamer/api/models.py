@@ -5,14 +5,32 @@ from __future__ import annotations
 import msgspec
 
 
-class PostableAlert(msgspec.Struct, omit_defaults=True):
-    """One element of the ``POST /api/v2/alerts`` body (times kept as text until defaulting)."""
+class PostableAlert(msgspec.Struct):
+    """One element of the ``POST /api/v2/alerts`` body, as the typed fast path reads it.
+
+    ``UNSET`` (absent) and ``None`` (``null``) are told apart so that the fast
+    path can count which fields the body really holds.
+    """
 
     labels: dict[str, str]
-    annotations: dict[str, str] | None = None
-    startsAt: str | None = None
-    endsAt: str | None = None
-    generatorURL: str | None = None
+    annotations: dict[str, str] | None | msgspec.UnsetType = msgspec.UNSET
+    startsAt: str | None | msgspec.UnsetType = msgspec.UNSET
+    endsAt: str | None | msgspec.UnsetType = msgspec.UNSET
+    generatorURL: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class Decoded(msgspec.Struct):
+    """One posted alert as go-swagger hands it to the handler.
+
+    ``labels`` None is a nil map (schema validation rejects it); times are
+    ``(nanoseconds, UTC offset seconds)``, None for Go's zero time.
+    """
+
+    labels: dict[str, str] | None
+    annotations: dict[str, str]
+    starts: tuple[int, int] | None
+    ends: tuple[int, int] | None
+    generator_url: str
 
 
 class ReceiverName(msgspec.Struct):
@@ -37,12 +55,6 @@ class GettableAlert(msgspec.Struct):
     updatedAt: str
     generatorURL: str | msgspec.UnsetType
     labels: dict[str, str]
-
-
-class AlertGroup(msgspec.Struct):
-    alerts: list[GettableAlert]
-    labels: dict[str, str]
-    receiver: ReceiverName
 
 
 class PeerStatus(msgspec.Struct):

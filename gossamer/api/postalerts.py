@@ -1,4 +1,11 @@
-"""``POST /api/v2/alerts``: decode, default, clean up and validate a batch.
+"""``POST /api/v2/alerts``: decode, check, default, clean up and validate a batch.
+
+Decoding has two paths with one result. The fast path reads the body with a
+typed msgspec decoder; it is taken only when it cannot differ from Go: the body
+decodes, every field name is spelled exactly and given at most once, and every
+time parses. Anything else (errors included) goes to :mod:`godecode`, which
+follows Go's decoder rule by rule. Schema validation (go-swagger's 422s) and
+Alertmanager's own checks (the 400 string) then run on the decoded alerts.
 
 Runs on the HTTP event loop; pure functions, so the hot path costs no actor
 hop until the whole valid batch is told to the ingest actor at once.
@@ -6,25 +13,32 @@ hop until the whole valid batch is told to the ingest actor at once.
 
 from __future__ import annotations
 
-import json
+import re
+from sys import intern
 
 import msgspec
 
 from gossamer.alert import Alert
-from gossamer.api.models import PostableAlert
-from gossamer.api.urls import go_url_parse_error
-from gossamer.labels import all_valid_names, canonical, is_valid_label_name
-from gossamer.timefmt import ZERO, parse_rfc3339, parse_rfc3339_tz
+from gossamer.api.errors import FrameworkReject
+from gossamer.api.godecode import decode_slow
+from gossamer.api.gotime import DateTimeError, is_openapi_datetime, parse_datetime
+from gossamer.api.models import Decoded, PostableAlert
+from gossamer.api.urls import is_request_uri
+from gossamer.labels import fingerprint, go_quote, is_valid_label_name
+from gossamer.timefmt import ZERO, format_api
+
+__all__ = ["Batch", "FrameworkReject", "NilAlert", "decode_body", "validate_batch"]
 
 _DECODER = msgspec.json.Decoder(list[PostableAlert])
+_UNSET = msgspec.UNSET
+_OPTIONAL = (b'"annotations"', b'"startsat"', b'"endsat"', b'"generatorurl"')  # lower-cased
+# A key spelled with a \u escape, or with the letters Go folds to s and k.
+_ESCAPED_KEY = re.compile(rb'\\u[0-9a-fA-F]{4}[^"\\]*"\s*:')
+_FOLDING = (b"\xc5\xbf", b"\xe2\x84\xaa")
 
 
-class FrameworkReject(Exception):
-    """A go-swagger binding/validation error: status and ``{"code","message"}`` body."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class NilAlert(Exception):
+    """A ``null`` element in the batch: Alertmanager 0.25 dereferences it and panics."""
 
 
 class Batch(msgspec.Struct):
@@ -36,106 +50,99 @@ class Batch(msgspec.Struct):
     resolved: int
 
 
-def decode_body(body: bytes) -> list[PostableAlert]:
-    """Decode the JSON array; Alertmanager's framework errors on failure."""
+def decode_body(body: bytes) -> list[Decoded]:
+    """Decode and schema-check the body; FrameworkReject as go-openapi answers, or NilAlert."""
+    decoded: list[Decoded | None] | None = None
     try:
-        alerts = _DECODER.decode(body)
-    except msgspec.ValidationError:
-        raise _diagnose(body) from None
-    except msgspec.DecodeError:
-        raise _diagnose(body) from None
-    for i, alert in enumerate(alerts):
-        for text in (alert.startsAt, alert.endsAt):
-            if text:
-                try:
-                    parse_rfc3339(text)
-                except ValueError as exc:
-                    raise _parse_failed(str(exc)) from None
-    for i, alert in enumerate(alerts):  # schema validation runs after decoding, as go-swagger's
-        if alert.generatorURL and go_url_parse_error(alert.generatorURL):
-            raise FrameworkReject(
-                422, 601, f"{i}.generatorURL in body must be of type uri: {json.dumps(alert.generatorURL)}"
-            )
+        decoded = _decode_fast(_DECODER.decode(body), body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass
+    if decoded is None:
+        decoded = decode_slow(body)
+    _check_schema(decoded)
+    alerts = [d for d in decoded if d is not None]
+    if len(alerts) != len(decoded):
+        raise NilAlert()
     return alerts
 
 
-def _parse_failed(reason: str) -> FrameworkReject:
-    return FrameworkReject(400, 400, f'parsing alerts body from "" failed, because {reason}')
-
-
-def _diagnose(body: bytes) -> FrameworkReject:
-    """Slow path for a body that failed to decode: word the error as Go would."""
+def _decode_fast(posted: list[PostableAlert], body: bytes) -> list[Decoded | None] | None:
+    """The typed decode's result in Go's terms; None when Go could read the body differently."""
+    present = [0, 0, 0, 0]
+    out: list[Decoded | None] = []
     try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return _parse_failed(_json_syntax_reason(body, exc))
-    if not isinstance(doc, list):
-        return _parse_failed(f"json: cannot unmarshal {_go_kind(doc)} into Go value of type models.PostableAlerts")
-    for i, item in enumerate(doc):
-        reason = _item_problem(item)
-        if reason is not None:
-            return _parse_failed(reason)
-        if "labels" not in item or item["labels"] is None:
-            return FrameworkReject(422, 602, f"{i}.labels in body is required")
-        for field in ("startsAt", "endsAt"):
-            value = item.get(field)
-            if isinstance(value, str):
-                try:
-                    parse_rfc3339(value)
-                except ValueError as exc:
-                    return _parse_failed(str(exc))
-    return _parse_failed("json: cannot unmarshal body")
+        for p in posted:
+            out.append(_fast_alert(p, present))
+    except DateTimeError:
+        return None  # which error Go reports first depends on key order: ask the slow path
+    if not _keys_are_plain(body, len(posted), present):
+        return None
+    return out
 
 
-def _item_problem(item: object) -> str | None:
-    if not isinstance(item, dict):
-        return f"json: cannot unmarshal {_go_kind(item)} into Go value of type models.PostableAlert"
-    for field in ("labels", "annotations"):
-        mapping = item.get(field)
-        if mapping is None:
+def _fast_alert(p: PostableAlert, present: list[int]) -> Decoded:
+    annotations, starts, ends, url = p.annotations, p.startsAt, p.endsAt, p.generatorURL
+    if annotations is not _UNSET:
+        present[0] += 1
+    if starts is not _UNSET:
+        present[1] += 1
+    if ends is not _UNSET:
+        present[2] += 1
+    if url is not _UNSET:
+        present[3] += 1
+    return Decoded(
+        p.labels,
+        annotations or {},
+        parse_datetime(starts) if isinstance(starts, str) else None,
+        parse_datetime(ends) if isinstance(ends, str) else None,
+        url if isinstance(url, str) else "",
+    )
+
+
+def _keys_are_plain(body: bytes, count: int, present: list[int]) -> bool:
+    """Whether each field name, in any letter case, occurs exactly as often as the
+    typed decode saw it spelled exactly.
+
+    Go matches names case-insensitively and merges repeated maps; a body where
+    either could matter (or where a name hides behind an escape) is left to
+    the slow path. A label or annotation that merely looks like a field name
+    sends a body there too, harmlessly.
+    """
+    if any(folding in body for folding in _FOLDING):
+        return False
+    lowered = body.lower()
+    if lowered.count(b'"labels"') != count:
+        return False
+    for name, seen in zip(_OPTIONAL, present, strict=True):
+        if lowered.count(name) != seen:
+            return False
+    return b"\\" not in body or _ESCAPED_KEY.search(body) is None
+
+
+def _check_schema(decoded: list[Decoded | None]) -> None:
+    """go-swagger's ``PostableAlerts.Validate``: the first failing alert, its first failure."""
+    for i, alert in enumerate(decoded):
+        if alert is None:
             continue
-        if not isinstance(mapping, dict):
-            return f"json: cannot unmarshal {_go_kind(mapping)} into Go struct field PostableAlert.{field} of type models.LabelSet"
-        for value in mapping.values():
-            if not isinstance(value, str):
-                return f"json: cannot unmarshal {_go_kind(value)} into Go struct field Alert.{field} of type string"
-    for field in ("startsAt", "endsAt", "generatorURL"):
-        value = item.get(field)
-        if value is not None and not isinstance(value, str):
-            return f"json: cannot unmarshal {_go_kind(value)} into Go struct field PostableAlert.{field} of type string"
-    return None
+        if alert.ends is not None or alert.starts is not None:
+            _check_times(i, alert)
+        url = alert.generator_url
+        if url and not is_request_uri(url):
+            raise FrameworkReject(
+                422, 601, f"{i}.generatorURL in body must be of type uri: {go_quote(url)}"
+            )
+        if alert.labels is None:
+            raise FrameworkReject(422, 602, f"{i}.labels in body is required")
 
 
-def _go_kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
+def _check_times(i: int, alert: Decoded) -> None:
+    for name, value in (("endsAt", alert.ends), ("startsAt", alert.starts)):
+        if value is not None and not is_openapi_datetime(*value):
+            text = go_quote(format_api(*value))
+            raise FrameworkReject(422, 601, f"{i}.{name} in body must be of type date-time: {text}")
 
 
-def _json_syntax_reason(body: bytes, exc: Exception) -> str:
-    text = body.decode("utf-8", "replace").lstrip()
-    if not text:
-        return "EOF"
-    pos = getattr(exc, "pos", 0) or 0
-    char = body.decode("utf-8", "replace")[pos : pos + 1] if pos < len(body) else ""
-    if char == "":
-        return "unexpected end of JSON input"
-    return f"invalid character {_go_char(char)} looking for beginning of value"
-
-
-def _go_char(char: str) -> str:
-    return "'\\''" if char == "'" else f"'{char}'"
-
-
-def validate_batch(alerts: list[PostableAlert], now_ns: int, resolve_timeout_s: float) -> Batch:
+def validate_batch(alerts: list[Decoded], now_ns: int, resolve_timeout_s: float) -> Batch:
     """Default, clean up and validate every alert (pipeline.md §2.1–2.2).
 
     Valid alerts are kept even when others fail; each failure adds one message.
@@ -157,21 +164,22 @@ def validate_batch(alerts: list[PostableAlert], now_ns: int, resolve_timeout_s: 
     return Batch(valid, errors, firing, resolved)
 
 
-def _to_alert(posted: PostableAlert, now: int, timeout_ns: int) -> tuple[Alert, str]:
-    starts, starts_tz = parse_rfc3339_tz(posted.startsAt) if posted.startsAt else (ZERO, 0)
-    ends, ends_tz = parse_rfc3339_tz(posted.endsAt) if posted.endsAt else (ZERO, 0)
+def _to_alert(posted: Decoded, now: int, timeout_ns: int) -> tuple[Alert, str]:
+    starts, starts_tz = posted.starts or (ZERO, 0)
+    ends, ends_tz = posted.ends or (ZERO, 0)
     if starts == ZERO:
         starts, starts_tz = (ends, ends_tz) if ends != ZERO else (now, 0)
     timeout = ends == ZERO
     if timeout:
         ends = now + timeout_ns
-    labels = posted.labels
+    labels = posted.labels or {}
     if "" in labels.values():
         labels = {k: v for k, v in labels.items() if v != ""}
-    fp, labels = canonical(labels) if labels else (0, labels)
-    annotations = posted.annotations or {}
-    alert = Alert(labels, annotations, starts, ends, posted.generatorURL or "", now, timeout,
-                  fp, starts_tz, ends_tz)
+    for name, value in labels.items():
+        # Label values repeat across alerts (job, severity, env…): share one copy.
+        labels[name] = intern(value)
+    alert = Alert(labels, posted.annotations, starts, ends, posted.generator_url, now, timeout,
+                  fingerprint(labels) if labels else 0, starts_tz, ends_tz)  # fmt: skip
     return alert, _validate(alert)
 
 
@@ -179,12 +187,12 @@ def _validate(alert: Alert) -> str:
     """Alertmanager's ``model.Alert.Validate``; the empty string when valid."""
     if alert.ends_at != ZERO and alert.ends_at < alert.starts_at:
         return "start time must be before end time"
-    if not all_valid_names(alert.labels):
-        bad = next(n for n in alert.labels if not is_valid_label_name(n))
-        return f'invalid label set: invalid name "{bad}"'
+    for name in alert.labels:
+        if not is_valid_label_name(name):
+            return f"invalid label set: invalid name {go_quote(name)}"
     if not alert.labels:
         return "at least one label pair required"
-    if not all_valid_names(alert.annotations):
-        bad = next(n for n in alert.annotations if not is_valid_label_name(n))
-        return f'invalid annotations: invalid name "{bad}"'
+    for name in alert.annotations:
+        if not is_valid_label_name(name):
+            return f"invalid annotations: invalid name {go_quote(name)}"
     return ""
