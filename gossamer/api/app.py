@@ -1,4 +1,8 @@
-"""The ASGI application: routing under the route prefix, and every endpoint's handler.
+"""The ASGI application: Alertmanager's routing layers and every endpoint's handler.
+
+A request meets the layers Alertmanager 0.25 puts in front of its handlers
+(:mod:`mux`: ServeMux redirects, then the httprouter of the management
+endpoints; :mod:`openapi`: CORS and go-openapi for ``/api/v2/``).
 
 Runs on the node's event loop. Writes are ``tell``s to actors; reads await a
 reply the owning actor delivers back to the loop, never a blocking ``ask``.
@@ -7,31 +11,35 @@ reply the owning actor delivers back to the loop, never a blocking ``ask``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import gzip
 from typing import Protocol
 
-import msgspec
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from loguru import logger
+from prometheus_client import CollectorRegistry, generate_latest
 
 from actors.messages import GroupView
 from gossamer.alert import Alert
 from gossamer.api import http
 from gossamer.api.http import Request, Response, Scope, Send
 from gossamer.api.models import AlertmanagerStatus, ReceiverName
-from gossamer.api.postalerts import FrameworkReject, decode_body, validate_batch
+from gossamer.api.mux import Handler, Router, serve_mux
+from gossamer.api.openapi import OpenAPI
+from gossamer.api.postalerts import FrameworkReject, NilAlert, decode_body, validate_batch
+from gossamer.api.urls import unescape_path
 from gossamer.api.views import (
     AlertFilter,
     AlertLister,
-    parse_filters,
-    parse_receiver,
+    Mutes,
+    is_listed,
+    parse_filter,
     render_groups,
 )
 from gossamer.errors import MatcherError
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route
 
-Handler = Callable[[Request], Awaitable[Response]]
-_ENCODER = msgspec.json.Encoder()
+#: promhttp's text format and content type (client_golang 1.14, no OpenMetrics).
+METRICS_CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
 
 
 class NodeFacade(Protocol):
@@ -48,6 +56,8 @@ class NodeFacade(Protocol):
     def ingest(self, alerts: list[Alert]) -> None: ...
     async def list_alerts(self) -> list[Alert]: ...
     async def list_groups(self) -> list[GroupView]: ...
+    async def inhibited_by(self, alerts: list[Alert]) -> dict[int, int]: ...
+    async def silenced_by(self, alerts: list[Alert]) -> dict[int, list[str]]: ...
     def status(self) -> AlertmanagerStatus: ...
     async def reload(self) -> str | None: ...
     def healthy(self) -> bool: ...
@@ -60,17 +70,30 @@ class Api:
     def __init__(self, node: NodeFacade, route_prefix: str = "/") -> None:
         self.node = node
         self.prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
+        self.api_root = self.prefix + "/api/v2"
         self.lister = AlertLister()
-        self.routes: dict[str, dict[str, Handler]] = {
-            "/api/v2/alerts": {"GET": self.get_alerts, "POST": self.post_alerts},
-            "/api/v2/alerts/groups": {"GET": self.get_groups},
-            "/api/v2/receivers": {"GET": self.get_receivers},
-            "/api/v2/status": {"GET": self.get_status},
+        self.openapi = OpenAPI(
+            {
+                "/api/v2/alerts": {"GET": self.get_alerts, "POST": self.post_alerts},
+                "/api/v2/alerts/groups": {"GET": self.get_groups},
+                "/api/v2/receivers": {"GET": self.get_receivers},
+                "/api/v2/status": {"GET": self.get_status},
+            },
+            lambda: self.node.max_body_bytes,
+        )
+        routes: dict[str, dict[str, Handler]] = {
+            "/metrics": {"GET": self.metrics},
+            "/-/reload": {"POST": self.reload},
             "/-/healthy": {"GET": self.healthy, "HEAD": self.healthy},
             "/-/ready": {"GET": self.ready, "HEAD": self.ready},
-            "/-/reload": {"POST": self.reload},
-            "/metrics": {"GET": self.metrics},
         }
+        routes = {self.prefix + path: methods for path, methods in routes.items()}
+        if self.prefix:
+            routes["/"] = {"GET": self.to_prefix}
+        self.router = Router(routes)
+
+    def __repr__(self) -> str:
+        return f"<Api prefix={self.prefix or '/'!r} {self.lister!r}>"
 
     async def __call__(self, scope: Scope, receive: http.Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -82,53 +105,38 @@ class Api:
         await http.send_response(send, response, head_only=scope["method"] == "HEAD")
 
     async def dispatch(self, scope: Scope, receive: http.Receive) -> Response:
-        path: str = scope["path"]
-        if self.prefix:
-            if path in ("/", ""):
-                return Response(302, b"", None, [(b"location", self.prefix.encode() + b"/")])
-            if not path.startswith(self.prefix):
-                return http.text(404, "404 page not found\n")
-            path = path[len(self.prefix) :] or "/"
-        request = Request(scope, path, receive)
-        methods = self.routes.get(path)
-        if methods is None:
-            return self._not_found(request)
-        handler = methods.get(request.method)
-        if handler is None:
-            return self._not_allowed(request, methods)
-        response = await handler(request)
-        if path.startswith("/api/"):
-            response.headers = [*response.headers, (b"vary", b"Origin")]
-        return response
-
-    def _not_found(self, request: Request) -> Response:
-        if request.path.startswith("/api/v2/"):
-            return http.framework_error(404, 404, f"path {request.path} was not found")
-        return http.text(404, "404 page not found\n")
-
-    def _not_allowed(self, request: Request, methods: dict[str, Handler]) -> Response:
-        if request.path.startswith("/api/v2/"):
-            allowed = ",".join(sorted(methods))
-            return http.framework_error(
-                405, 405, f"method {request.method} is not allowed, but [{allowed}] are"
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        path = unescape_path(raw_path)
+        if path is None:  # Go's server refuses a malformed request target
+            return Response(
+                400, b"400 Bad Request", http.TEXT, [(b"connection", b"close")], sized=False
             )
-        return http.text(405, "Method Not Allowed\n")
+        request = Request(scope, path, raw_path, receive)
+        redirect = serve_mux(request, self.api_root)
+        if redirect is not None:
+            return redirect
+        if path.startswith(self.api_root + "/"):
+            return await self.openapi.serve(request, self.prefix)
+        return await self.router.serve(request)
 
     # Alerts ---------------------------------------------------------------
     async def post_alerts(self, request: Request) -> Response:
-        media = http.media_type(request.header(b"content-type"))
-        if media != "application/json":
-            return http.framework_error(
-                415, 415, f'unsupported media type "{media}", only [application/json] are allowed'
-            )
         limit = self.node.max_body_bytes
         body = await request.body(limit)
         if body is None:
-            return http.error_string(413, f"request body is larger than the limit of {limit} bytes (--web.max-request-body-bytes)")
+            message = f"request body is larger than the limit of {limit} bytes (--web.max-request-body-bytes)"
+            return http.error_string(413, message)
+        if not body:
+            return http.framework_error(422, 602, "alerts in body is required")
         try:
             posted = decode_body(body)
         except FrameworkReject as exc:
             return http.framework_error(exc.status, exc.code, exc.message)
+        except NilAlert:
+            # Alertmanager 0.25 dereferences the nil alert and its server drops
+            # the connection; an ASGI app cannot, so the nearest answer is a 500.
+            logger.warning("POST /api/v2/alerts: a null alert in the batch; nothing stored")
+            return http.http_error(500, "Internal Server Error")
         batch = validate_batch(posted, self.node.now_ns(), self.node.resolve_timeout_s())
         metrics = self.node.metrics
         metrics.received_firing.inc(batch.firing)
@@ -142,63 +150,83 @@ class Api:
 
     def _filter(self, request: Request) -> AlertFilter | Response:
         try:
-            matchers = parse_filters(request.query.get("filter", []))
+            return parse_filter(request)
         except MatcherError as exc:
             return http.error_string(400, str(exc))
-        try:
-            receiver = parse_receiver(request.param("receiver"))
-        except MatcherError as exc:
-            return http.error_string(400, f"failed to parse receiver param: {exc}")
-        return AlertFilter(
-            matchers,
-            receiver,
-            http.parse_bool(request.param("active"), True),
-            http.parse_bool(request.param("silenced"), True),
-            http.parse_bool(request.param("inhibited"), True),
-        )
 
     async def get_alerts(self, request: Request) -> Response:
         f = self._filter(request)
         if isinstance(f, Response):
             return f
+        now = self.node.now_ns()
         alerts = await self.node.list_alerts()
-        body = self.lister.render(alerts, self.node.route_tree(), f, self.node.now_ns())
+        mutes = await self._mutes([a for a in alerts if is_listed(a, now)])
+        body = self.lister.render(alerts, self.node.route_tree(), f, now, mutes)
         return http.json_response(200, body)
 
     async def get_groups(self, request: Request) -> Response:
         f = self._filter(request)
         if isinstance(f, Response):
             return f
+        now = self.node.now_ns()
         groups = await self.node.list_groups()
-        return http.json_response(200, render_groups(groups, f, self.node.now_ns()))
+        listed = {a.fingerprint: a for g in groups for a in g.alerts if is_listed(a, now)}
+        mutes = await self._mutes(list(listed.values()))
+        return http.json_response(200, render_groups(groups, f, now, mutes))
+
+    async def _mutes(self, alerts: list[Alert]) -> Mutes:
+        """Run the inhibitor and the silencer over the alerts about to be listed, as
+        Alertmanager's listings do (they update the marker as a side effect)."""
+        if not alerts:
+            return Mutes()
+        inhibited = await self.node.inhibited_by(alerts)
+        return Mutes(inhibited, await self.node.silenced_by(alerts))
 
     async def get_receivers(self, request: Request) -> Response:
-        names = [ReceiverName(n) for n in self.node.receiver_names()]
-        return http.json_response(200, _ENCODER.encode(names))
+        return http.produce(200, [ReceiverName(n) for n in self.node.receiver_names()])
 
     async def get_status(self, request: Request) -> Response:
-        return http.json_response(200, _ENCODER.encode(self.node.status()))
+        return http.produce(200, self.node.status())
 
     # Management -------------------------------------------------------------
+    async def to_prefix(self, request: Request) -> Response:
+        """``GET /`` under a route prefix: 302 to the prefix (cmd/alertmanager)."""
+        return http.redirect(request, self.prefix, 302)
+
     async def healthy(self, request: Request) -> Response:
-        if self.node.healthy():
-            return http.text(200, "OK")
-        return http.text(503, "Service Unavailable: an actor stopped; see the log")
+        if not self.node.healthy():
+            return http.text(503, "Service Unavailable: an actor stopped; see the log")
+        return Response(200) if request.method == "HEAD" else http.text(200, "OK")
 
     async def ready(self, request: Request) -> Response:
-        if self.node.ready():
-            return http.text(200, "OK")
-        return http.text(503, "Service Unavailable")
+        if not self.node.ready():
+            return http.text(503, "Service Unavailable")
+        return Response(200) if request.method == "HEAD" else http.text(200, "OK")
 
     async def reload(self, request: Request) -> Response:
         error = await self.node.reload()
         if error is not None:
-            return http.text(500, f"failed to reload config: {error}")
+            return http.http_error(500, f"failed to reload config: {error}")
         return Response(200)
 
     async def metrics(self, request: Request) -> Response:
+        """promhttp: the text format, gzipped when the client accepts gzip, streamed."""
         body = await asyncio.to_thread(generate_latest, self.node.registry)
-        return Response(200, body, CONTENT_TYPE_LATEST.encode())
+        headers: list[tuple[bytes, bytes]] = []
+        if _accepts_gzip(request.header_values(b"accept-encoding")):
+            body = await asyncio.to_thread(gzip.compress, body)
+            headers.append((b"content-encoding", b"gzip"))
+        return Response(200, body, METRICS_CONTENT_TYPE, headers, sized=False)
+
+
+def _accepts_gzip(values: list[str]) -> bool:
+    """promhttp's ``gzipAccepted``: a ``gzip`` entry in any Accept-Encoding header."""
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if part == "gzip" or part.startswith("gzip;"):
+                return True
+    return False
 
 
 async def _lifespan(receive: http.Receive, send: Send) -> None:
