@@ -25,6 +25,7 @@ from gossamer.api.models import AlertmanagerStatus, ReceiverName
 from gossamer.api.mux import Handler, Router, serve_mux
 from gossamer.api.openapi import OpenAPI
 from gossamer.api.postalerts import FrameworkReject, NilAlert, decode_body, validate_batch
+from gossamer.api.silences import SilenceApi, SilenceBackend
 from gossamer.api.urls import unescape_path
 from gossamer.api.views import (
     AlertFilter,
@@ -42,7 +43,7 @@ from gossamer.routing import Route
 METRICS_CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
 
 
-class NodeFacade(Protocol):
+class NodeFacade(SilenceBackend, Protocol):
     """What the API needs of a node (implemented by ``gossamer.node.Node``)."""
 
     metrics: NodeMetrics
@@ -72,11 +73,14 @@ class Api:
         self.prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
         self.api_root = self.prefix + "/api/v2"
         self.lister = AlertLister()
+        silences = SilenceApi(node)
         self.openapi = OpenAPI(
             {
                 "/api/v2/alerts": {"GET": self.get_alerts, "POST": self.post_alerts},
                 "/api/v2/alerts/groups": {"GET": self.get_groups},
                 "/api/v2/receivers": {"GET": self.get_receivers},
+                "/api/v2/silences": {"GET": silences.list, "POST": silences.post},
+                "/api/v2/silence/{silenceID}": {"GET": silences.get_one, "DELETE": silences.delete},
                 "/api/v2/status": {"GET": self.get_status},
             },
             lambda: self.node.max_body_bytes,

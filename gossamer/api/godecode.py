@@ -30,7 +30,7 @@ from gossamer.api.gojson import JSONNumber, JSONObject, go_kind
 from gossamer.api.gotime import DateTimeError, parse_datetime
 from gossamer.api.models import Decoded
 
-__all__ = ["decode_slow"]
+__all__ = ["decode_slow", "field_named"]
 
 _AO0_TYPE = (
     'struct { Annotations models.LabelSet "json:\\"annotations,omitempty\\""; '
@@ -66,7 +66,7 @@ def decode_slow(body: bytes) -> list[Decoded | None]:
     return out
 
 
-def _field(key: str, names: tuple[str, ...]) -> str | None:
+def field_named(key: str, names: tuple[str, ...]) -> str | None:
     """The struct field ``key`` sets: an exact match, else Go's case-folding match."""
     if key in names:
         return key
@@ -116,7 +116,7 @@ def _decode_alert(pairs: JSONObject) -> Decoded:
     generator_url = ""
     error = None
     for key, value in pairs:
-        field = _field(key, ("generatorURL", "labels"))
+        field = field_named(key, ("generatorURL", "labels"))
         if field == "labels":
             labels, problem = _label_set(value, labels, "Alert", "labels")
             error = error or problem
@@ -135,7 +135,7 @@ def _decode_times_and_annotations(
     times: dict[str, tuple[int, int]] = {}
     error = None
     for key, value in pairs:
-        field = _field(key, ("annotations", "endsAt", "startsAt"))
+        field = field_named(key, ("annotations", "endsAt", "startsAt"))
         if field == "annotations":
             annotations, problem = _label_set(value, annotations, "", "annotations")
             error = error or problem

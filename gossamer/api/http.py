@@ -59,6 +59,8 @@ class Request:
         self.headers: dict[bytes, bytes] = {}
         for key, value in self.header_list:
             self.headers.setdefault(key, value)
+        #: Path parameters a route template matched (decoded), e.g. ``silenceID``.
+        self.params: dict[str, str] = {}
         self._receive = receive
         self._body: bytes | None = None
 

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from gossamer.api import http
 from gossamer.api.http import Request, Response
 from gossamer.api.mime import MimeError, negotiates_json, parse_media_type
-from gossamer.api.urls import escaped_path
+from gossamer.api.urls import escaped_path, unescape_path
 from gossamer.labels import go_quote
 
 Operation = Callable[[Request], Awaitable[Response]]
@@ -65,7 +65,7 @@ class OpenAPI:
 
     async def _route(self, request: Request, prefix: str) -> Response:
         path = escaped_path(request.raw_path, request.path)[len(prefix) :]
-        methods = self._lookup(_route_path(path))
+        methods = self._lookup(_route_path(path), request)
         operation = methods.get(request.method) if methods else None
         if operation is None:
             if methods:
@@ -78,15 +78,18 @@ class OpenAPI:
         rejected = await self._check(request)
         return rejected if rejected is not None else await operation(request)
 
-    def _lookup(self, path: str) -> dict[str, Operation] | None:
+    def _lookup(self, path: str, request: Request) -> dict[str, Operation] | None:
+        """The operations of ``path`` (escaped); template parameters go to ``request.params``."""
         methods = self.operations.get(path)
         if methods is not None:
             return methods
         segments = path.split("/")
         for template, candidate in self._templates:
-            if len(template) == len(segments) and all(
-                t == s or (t.startswith("{") and s) for t, s in zip(template, segments, strict=True)
-            ):
+            if len(template) != len(segments):
+                continue
+            params = _match_template(template, segments)
+            if params is not None:
+                request.params = params
                 return candidate
         return None
 
@@ -112,6 +115,16 @@ class OpenAPI:
             message = "unsupported media type requested, only [application/json] are available"
             return http.framework_error(406, 406, message)
         return None
+
+
+def _match_template(template: list[str], segments: list[str]) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    for t, s in zip(template, segments, strict=True):
+        if t.startswith("{") and s:
+            params[t[1:-1]] = unescape_path(s) or s
+        elif t != s:
+            return None
+    return params
 
 
 def _route_path(path: str) -> str:
