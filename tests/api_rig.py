@@ -12,10 +12,13 @@ from typing import Any
 from urllib.parse import quote
 
 from actors.messages import GroupView
+from cluster.silence_index import SilencesView
+from cluster.silences import Silence, Silences
 from gossamer.alert import Alert
 from gossamer.api.app import Api
 from gossamer.api.models import AlertmanagerStatus, ClusterStatus, ConfigOriginal, VersionInfo
 from gossamer.config.loader import parse_config
+from gossamer.errors import GossamerError
 from gossamer.labels import fingerprint
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route, build_tree
@@ -65,7 +68,13 @@ class FakeNode:
         self.ingested: list[Alert] = []
         self.inhibitions: dict[int, int] = {}
         self.silences: dict[int, list[str]] = {}
+        self.silence_store = Silences(retention_s=3600, new_id=self._new_id)
+        self._ids = 0
         self.reload_error: str | None = None
+
+    def _new_id(self) -> str:
+        self._ids += 1
+        return f"00000000-0000-4000-8000-{self._ids:012d}"
 
     def now_ns(self) -> int:
         return NOW
@@ -101,6 +110,22 @@ class FakeNode:
             for a in alerts
             if a.fingerprint in self.silences
         }
+
+    async def set_silence(self, silence: Silence) -> str | GossamerError:
+        try:
+            return self.silence_store.set(silence, NOW)
+        except GossamerError as exc:
+            return exc
+
+    async def expire_silence(self, silence_id: str) -> GossamerError | None:
+        try:
+            self.silence_store.expire(silence_id, NOW)
+        except GossamerError as exc:
+            return exc
+        return None
+
+    async def silences_view(self) -> SilencesView:
+        return self.silence_store.snapshot()
 
     def status(self) -> AlertmanagerStatus:
         versions = VersionInfo("b", "d", "u", "go", "r", "0.25.0")
