@@ -176,7 +176,8 @@ class Api:
         groups = await self.node.list_groups()
         listed = {a.fingerprint: a for g in groups for a in g.alerts if is_listed(a, now)}
         mutes = await self._mutes(list(listed.values()))
-        return http.json_response(200, render_groups(groups, f, now, mutes))
+        body = render_groups(groups, f, now, mutes, self.lister.renderer)
+        return http.json_response(200, body)
 
     async def _mutes(self, alerts: list[Alert]) -> Mutes:
         """Run the inhibitor and the silencer over the alerts about to be listed, as

@@ -202,7 +202,9 @@ class AlertLister:
         return b"[" + b",".join(parts) + b"]\n"
 
 
-def render_groups(groups: list[GroupView], f: AlertFilter, now_ns: int, mutes: Mutes) -> bytes:
+def render_groups(
+    groups: list[GroupView], f: AlertFilter, now_ns: int, mutes: Mutes, renderer: AlertRenderer
+) -> bytes:
     """``GET /api/v2/alerts/groups`` (``Dispatcher.Groups``): groups sorted by labels then
     receiver; an alert's receivers are those of the listed groups holding it, sorted."""
     kept: list[tuple[GroupView, list[Alert]]] = []
@@ -219,7 +221,7 @@ def render_groups(groups: list[GroupView], f: AlertFilter, now_ns: int, mutes: M
     out = []
     for g, alerts in kept:
         rendered = [
-            marshal(gettable(a, sorted(receivers_by_fp[a.fingerprint]), status_of(a, mutes)))
+            renderer.encode(a, tuple(sorted(receivers_by_fp[a.fingerprint])), status_of(a, mutes))
             for a in sort_for_notification(alerts)
         ]
         head = encode_compact({"labels": g.labels, "receiver": ReceiverName(g.receiver)})
