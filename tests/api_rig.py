@@ -19,6 +19,7 @@ from gossamer.api.app import Api
 from gossamer.api.models import AlertmanagerStatus, ClusterStatus, ConfigOriginal, VersionInfo
 from gossamer.config.loader import parse_config
 from gossamer.errors import GossamerError
+from gossamer.flags import Flags
 from gossamer.labels import fingerprint
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route, build_tree
@@ -63,6 +64,7 @@ class FakeNode:
         self.metrics = NodeMetrics()
         self.registry = self.metrics.registry
         self.max_body_bytes = 1 << 20
+        self.flags = Flags()
         self.alerts: list[Alert] = []
         self.groups: list[GroupView] = []
         self.ingested: list[Alert] = []

@@ -21,6 +21,7 @@ from actors.messages import GroupView
 from gossamer.alert import Alert
 from gossamer.api import http
 from gossamer.api.http import Request, Response, Scope, Send
+from gossamer.api.limits import Limiter
 from gossamer.api.models import AlertmanagerStatus, ReceiverName
 from gossamer.api.mux import Handler, Router, serve_mux
 from gossamer.api.openapi import OpenAPI
@@ -36,6 +37,7 @@ from gossamer.api.views import (
     render_groups,
 )
 from gossamer.errors import MatcherError
+from gossamer.flags import Flags
 from gossamer.metrics import NodeMetrics
 from gossamer.routing import Route
 
@@ -49,6 +51,7 @@ class NodeFacade(SilenceBackend, Protocol):
     metrics: NodeMetrics
     registry: CollectorRegistry
     max_body_bytes: int
+    flags: Flags
 
     def now_ns(self) -> int: ...
     def resolve_timeout_s(self) -> float: ...
@@ -95,9 +98,10 @@ class Api:
         if self.prefix:
             routes["/"] = {"GET": self.to_prefix}
         self.router = Router(routes)
+        self.limiter = Limiter(node.flags.web_get_concurrency, node.flags.web_timeout)
 
     def __repr__(self) -> str:
-        return f"<Api prefix={self.prefix or '/'!r} {self.lister!r}>"
+        return f"<Api prefix={self.prefix or '/'!r} {self.lister!r} {self.limiter!r}>"
 
     async def __call__(self, scope: Scope, receive: http.Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -119,7 +123,10 @@ class Api:
         redirect = serve_mux(request, self.api_root)
         if redirect is not None:
             return redirect
-        if path.startswith(self.api_root + "/"):
+        return await self.limiter.run(request, lambda: self._route(request))
+
+    async def _route(self, request: Request) -> Response:
+        if request.path.startswith(self.api_root + "/"):
             return await self.openapi.serve(request, self.prefix)
         return await self.router.serve(request)
 
