@@ -235,3 +235,13 @@ def test_group_labels_are_not_html_escaped_but_their_alerts_are() -> None:
     body = call(Api(node), "GET", "/api/v2/alerts/groups").body
     assert body.endswith(b'"labels":{"alertname":"<x>"},"receiver":{"name":"default"}}]\n')
     assert b'"labels":{"alertname":"\\u003cx\\u003e"}' in body
+
+
+def test_a_go_zero_start_counts_as_absent(node: FakeNode) -> None:
+    """startsAt 0001-01-01T00:00:00Z is IsZero() in Go, so the alert starts at its end."""
+    body = (
+        b'[{"labels":{"a":"b"},"startsAt":"0001-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z"}]'
+    )
+    assert post(Api(node), body) == (200, "")
+    (alert,) = node.ingested
+    assert alert.starts_at == alert.ends_at

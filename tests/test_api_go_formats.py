@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gossamer.api import gojson
-from gossamer.api.gotime import DateTimeError, is_openapi_datetime, parse_datetime
+from gossamer.api.gotime import (
+    DateTimeError,
+    format_millis,
+    is_openapi_datetime,
+    parse_datetime,
+    unless_zero,
+)
 from gossamer.api.mime import MimeError, negotiates_json, parse_media_type
 from gossamer.api.urls import clean_path, escaped_path
 
@@ -155,3 +161,12 @@ def test_accept_negotiation_falls_back_to_the_request_body_type() -> None:
     assert not negotiates_json(["text/html"], "")
     assert negotiates_json(["text/html"], "application/json")
     assert negotiates_json(["application/json;level=1;q=0.5, text/*"], "")
+
+
+def test_go_zero_time_means_not_given_and_years_print_with_four_digits() -> None:
+    """0001-01-01T00:00:00Z (any offset) is Go's zero time; output pads years like Go."""
+    assert unless_zero(parse_datetime("0001-01-01T05:00:00+05:00")) is None
+    assert (
+        format_millis(*parse_datetime("0999-01-01T00:00:00.5+01:00"))
+        == "0999-01-01T00:00:00.500+01:00"
+    )

@@ -27,7 +27,7 @@ from typing import Any
 from gossamer.api import gojson
 from gossamer.api.errors import FrameworkReject, parse_failed
 from gossamer.api.gojson import JSONNumber, JSONObject, go_kind
-from gossamer.api.gotime import DateTimeError, parse_datetime
+from gossamer.api.gotime import DateTimeError, parse_datetime, unless_zero
 from gossamer.api.models import Decoded
 
 __all__ = ["decode_slow", "field_named"]
@@ -146,4 +146,5 @@ def _decode_times_and_annotations(
                 raise parse_failed(str(exc)) from None
     if error:
         raise parse_failed(error)
-    return annotations, times.get("startsAt"), times.get("endsAt")
+    starts, ends = times.get("startsAt"), times.get("endsAt")
+    return annotations, starts and unless_zero(starts), ends and unless_zero(ends)

@@ -18,9 +18,18 @@ from dataclasses import dataclass
 
 from gossamer.timefmt import NS, format_api
 
-__all__ = ["DateTimeError", "is_openapi_datetime", "parse_datetime"]
+__all__ = [
+    "GO_ZERO_NS",
+    "DateTimeError",
+    "format_millis",
+    "is_openapi_datetime",
+    "parse_datetime",
+    "unless_zero",
+]
 
 EPOCH = (0, 0)
+#: Go's zero ``time.Time`` (0001-01-01T00:00:00Z): ``IsZero()`` whatever its offset.
+GO_ZERO_NS = -62135596800 * NS
 
 
 class DateTimeError(ValueError):
@@ -328,6 +337,38 @@ def _zone(elem: str, value: str) -> tuple[str, int]:
     return rest, -offset if sign == "-" else offset
 
 
+def unless_zero(value: tuple[int, int]) -> tuple[int, int] | None:
+    """None for Go's zero time (``IsZero``), which Alertmanager treats as "not given"."""
+    return None if value[0] == GO_ZERO_NS else value
+
+
+def format_millis(ns: int, offset: int = 0) -> str:
+    """``strfmt.DateTime`` as JSON writes it (RFC 3339, milliseconds), years padded to four
+    digits as Go pads them (``timefmt.format_api`` otherwise)."""
+    text = format_api(ns, offset)
+    if text.index("-") >= 4:
+        return text
+    seconds, frac = divmod(ns, NS)
+    days, clock = divmod(seconds + offset, 86400)
+    year, month, day = _civil_from_days(days)
+    hour, minute, second = clock // 3600, clock // 60 % 60, clock % 60
+    date = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    return f"{date}.{frac // 1_000_000:03d}{text[text.rindex('.') + 4 :]}"
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """The proleptic Gregorian date ``days`` after 1970-01-01 (inverse of _days_from_civil)."""
+    days += 719468
+    era = days // 146097
+    doe = days - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
+
+
 _DATE_TIME_CLOCK = re.compile(
     r"([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))\Z"
 )
@@ -340,5 +381,5 @@ def is_openapi_datetime(ns: int, offset: int) -> bool:
     """
     if abs(offset) < 100 * 3600:
         return True
-    clock = format_api(ns, offset).lower().split("t", 1)[1]
+    clock = format_millis(ns, offset).lower().split("t", 1)[1]
     return _DATE_TIME_CLOCK.match(clock) is not None

@@ -21,11 +21,17 @@ import msgspec
 from gossamer.alert import Alert
 from gossamer.api.errors import FrameworkReject
 from gossamer.api.godecode import decode_slow
-from gossamer.api.gotime import DateTimeError, is_openapi_datetime, parse_datetime
+from gossamer.api.gotime import (
+    DateTimeError,
+    format_millis,
+    is_openapi_datetime,
+    parse_datetime,
+    unless_zero,
+)
 from gossamer.api.models import Decoded, PostableAlert
 from gossamer.api.urls import is_request_uri
 from gossamer.labels import fingerprint, go_quote, is_valid_label_name
-from gossamer.timefmt import ZERO, format_api
+from gossamer.timefmt import ZERO
 
 __all__ = ["Batch", "FrameworkReject", "NilAlert", "decode_body", "validate_batch"]
 
@@ -93,8 +99,8 @@ def _fast_alert(p: PostableAlert, present: list[int]) -> Decoded:
     return Decoded(
         p.labels,
         annotations or {},
-        parse_datetime(starts) if isinstance(starts, str) else None,
-        parse_datetime(ends) if isinstance(ends, str) else None,
+        unless_zero(parse_datetime(starts)) if isinstance(starts, str) else None,
+        unless_zero(parse_datetime(ends)) if isinstance(ends, str) else None,
         url if isinstance(url, str) else "",
     )
 
@@ -138,7 +144,7 @@ def _check_schema(decoded: list[Decoded | None]) -> None:
 def _check_times(i: int, alert: Decoded) -> None:
     for name, value in (("endsAt", alert.ends), ("startsAt", alert.starts)):
         if value is not None and not is_openapi_datetime(*value):
-            text = go_quote(format_api(*value))
+            text = go_quote(format_millis(*value))
             raise FrameworkReject(422, 601, f"{i}.{name} in body must be of type date-time: {text}")
 
 

@@ -22,9 +22,8 @@ from gossamer.api import gojson
 from gossamer.api.errors import FrameworkReject
 from gossamer.api.godecode import field_named
 from gossamer.api.gojson import JSONNumber, JSONObject, go_kind
-from gossamer.api.gotime import DateTimeError, is_openapi_datetime, parse_datetime
+from gossamer.api.gotime import DateTimeError, format_millis, is_openapi_datetime, parse_datetime
 from gossamer.labels import go_quote
-from gossamer.timefmt import format_api
 
 __all__ = ["PostedMatcher", "PostedSilence", "decode_silence"]
 
@@ -170,7 +169,7 @@ def _check_time(name: str, value: tuple[int, int] | None) -> None:
     if value is None:
         raise _required(name)
     if not is_openapi_datetime(*value):
-        text = go_quote(format_api(*value))
+        text = go_quote(format_millis(*value))
         raise FrameworkReject(422, 601, f"{name} in body must be of type date-time: {text}")
 
 

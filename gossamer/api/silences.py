@@ -19,12 +19,12 @@ from cluster.silences import Silence, SilenceMatcher, SilenceNotFound, check_pos
 from gossamer.api import http
 from gossamer.api.errors import FrameworkReject
 from gossamer.api.gojson import marshal
+from gossamer.api.gotime import format_millis
 from gossamer.api.http import Request, Response
 from gossamer.api.silencebody import PostedSilence, decode_silence
 from gossamer.errors import GossamerError, MatcherError
 from gossamer.labels import go_quote
 from gossamer.matchers import parse_matcher
-from gossamer.timefmt import format_api
 
 __all__ = ["SilenceApi", "SilenceBackend", "gettable"]
 
@@ -75,12 +75,12 @@ def gettable(sil: Silence, state: str) -> GettableSilence:
     return GettableSilence(
         id=sil.id,
         status=StatusOut(state),
-        updatedAt=format_api(sil.updated_at),
+        updatedAt=format_millis(sil.updated_at),
         comment=sil.comment,
         createdBy=sil.created_by,
-        endsAt=format_api(sil.ends_at),
+        endsAt=format_millis(sil.ends_at),
         matchers=[MatcherOut(m.is_equal, m.is_regex, m.name, m.pattern) for m in sil.matchers],
-        startsAt=format_api(sil.starts_at),
+        startsAt=format_millis(sil.starts_at),
     )
 
 

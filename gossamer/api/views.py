@@ -19,13 +19,14 @@ import msgspec
 from actors.messages import GroupView
 from gossamer.alert import Alert, sort_for_notification
 from gossamer.api.gojson import encode_compact, marshal
+from gossamer.api.gotime import format_millis
 from gossamer.api.http import Request, parse_bool
 from gossamer.api.models import AlertStatus, GettableAlert, ReceiverName
 from gossamer.errors import MatcherError
 from gossamer.labels import compare_label_sets, fingerprint_hex
 from gossamer.matchers import Matcher, MatchType, new_matcher, parse_matcher
 from gossamer.routing import Route
-from gossamer.timefmt import ZERO, format_api
+from gossamer.timefmt import ZERO
 
 __all__ = ["AlertFilter", "AlertLister", "Mutes", "parse_filter", "render_groups"]
 
@@ -151,12 +152,12 @@ class AlertRenderer:
 def gettable(alert: Alert, receivers: Sequence[str], status: AlertStatus) -> GettableAlert:
     return GettableAlert(
         annotations=alert.annotations,
-        endsAt=format_api(alert.ends_at, alert.ends_tz),
+        endsAt=format_millis(alert.ends_at, alert.ends_tz),
         fingerprint=fingerprint_hex(alert.fingerprint),
         receivers=[ReceiverName(r) for r in receivers],
-        startsAt=format_api(alert.starts_at, alert.starts_tz),
+        startsAt=format_millis(alert.starts_at, alert.starts_tz),
         status=status,
-        updatedAt=format_api(alert.updated_at),
+        updatedAt=format_millis(alert.updated_at),
         generatorURL=alert.generator_url or msgspec.UNSET,
         labels=alert.labels,
     )
