@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gossamer.api import gojson
-from gossamer.api.errors import FrameworkReject, parse_failed
+from gossamer.api.errors import parse_failed, read_document
 from gossamer.api.gojson import JSONNumber, JSONObject, go_kind
 from gossamer.api.gotime import DateTimeError, parse_datetime, unless_zero
 from gossamer.api.models import Decoded
@@ -41,12 +40,7 @@ _AO0_TYPE = (
 
 def decode_slow(body: bytes) -> list[Decoded | None]:
     """Decode a body Go's way; None stands for a ``null`` element (Alertmanager panics on it)."""
-    try:
-        doc = gojson.decode(body)
-    except gojson.GoEOF:
-        raise FrameworkReject(422, 602, "alerts in body is required") from None
-    except (gojson.GoSyntaxError, gojson.UnexpectedEOF) as exc:
-        raise parse_failed(str(exc)) from None
+    doc = read_document(body, "alerts")
     if doc is None:
         return []
     if not isinstance(doc, list) or isinstance(doc, JSONObject):

@@ -224,13 +224,6 @@ async def send_response(send: Send, response: Response, head_only: bool = False)
     await send({"type": "http.response.body", "body": b"" if head_only else response.body})
 
 
-def media_type(content_type: str | None) -> str:
-    """The bare, lower-cased media type of a Content-Type header; Go's default when absent."""
-    if not content_type:
-        return "application/octet-stream"
-    return content_type.split(";", 1)[0].strip().lower()
-
-
 def parse_bool(value: str | None, default: bool) -> bool:
     """go-swagger's boolean query parameter: absent or empty is the default; ``swag.ConvertBool``
     reads the listed words (any case, no trimming) as true and anything else as false."""

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from gossamer.api import http
 from gossamer.api.http import Request, Response
 from gossamer.api.mime import MimeError, negotiates_json, parse_media_type
-from gossamer.api.urls import escaped_path, unescape_path
+from gossamer.api.urls import escaped_path, path_clean, unescape_path
 from gossamer.labels import go_quote
 
 Operation = Callable[[Request], Awaitable[Response]]
@@ -65,7 +65,7 @@ class OpenAPI:
 
     async def _route(self, request: Request, prefix: str) -> Response:
         path = escaped_path(request.raw_path, request.path)[len(prefix) :]
-        methods = self._lookup(_route_path(path), request)
+        methods = self._lookup(path_clean(path), request)  # also drops a trailing slash
         operation = methods.get(request.method) if methods else None
         if operation is None:
             if methods:
@@ -125,22 +125,6 @@ def _match_template(template: list[str], segments: list[str]) -> dict[str, str] 
         elif t != s:
             return None
     return params
-
-
-def _route_path(path: str) -> str:
-    """go-openapi's lookup key: one trailing slash trimmed, then ``path.Clean``."""
-    if len(path) > 1 and path.endswith("/"):
-        path = path[:-1]
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    return "/" + "/".join(parts)
 
 
 async def _has_body(request: Request, limit: int) -> bool:

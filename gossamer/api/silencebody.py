@@ -18,8 +18,7 @@ from typing import Any
 
 import msgspec
 
-from gossamer.api import gojson
-from gossamer.api.errors import FrameworkReject
+from gossamer.api.errors import FrameworkReject, parse_failed, read_document
 from gossamer.api.godecode import field_named
 from gossamer.api.gojson import JSONNumber, JSONObject, go_kind
 from gossamer.api.gotime import DateTimeError, format_millis, is_openapi_datetime, parse_datetime
@@ -53,7 +52,7 @@ class PostedSilence(msgspec.Struct):
 
 
 def _failed(reason: str) -> FrameworkReject:
-    return FrameworkReject(400, 400, f'parsing silence body from "" failed, because {reason}')
+    return parse_failed(reason, "silence")
 
 
 def _type_error(kind: str, struct: str, path: str, go_type: str) -> str:
@@ -66,12 +65,7 @@ def _is_string(value: Any) -> bool:
 
 def decode_silence(body: bytes) -> PostedSilence:
     """Decode and schema-check; FrameworkReject as go-openapi answers."""
-    try:
-        doc = gojson.decode(body)
-    except gojson.GoEOF:
-        raise FrameworkReject(422, 602, "silence in body is required") from None
-    except (gojson.GoSyntaxError, gojson.UnexpectedEOF) as exc:
-        raise _failed(str(exc)) from None
+    doc = read_document(body, "silence")
     posted = PostedSilence()
     if doc is None:
         pass

@@ -19,6 +19,7 @@ __all__ = [
     "escaped_path",
     "go_url_parse_error",
     "is_request_uri",
+    "path_clean",
     "unescape_path",
 ]
 
@@ -152,13 +153,13 @@ def clean_path(p: str) -> str:
         return "/"
     if not p.startswith("/"):
         p = "/" + p
-    cleaned = _path_clean(p)
+    cleaned = path_clean(p)
     if p.endswith("/") and cleaned != "/":
         cleaned += "/"
     return cleaned
 
 
-def _path_clean(p: str) -> str:
+def path_clean(p: str) -> str:
     """Go's ``path.Clean`` for a rooted path (``//`` collapses, unlike ``posixpath``)."""
     parts: list[str] = []
     for part in p.split("/"):
