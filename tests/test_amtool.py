@@ -58,9 +58,10 @@ def test_silence_add_query_update_expire(node) -> None:
     assert {(m["name"], m["value"], m["isRegex"]) for m in listed[0]["matchers"]} == {
         ("alertname", "Disk", False), ("team", "db|web", True)}
     assert amtool(node, "silence", "query", "-q").split() == [sid]
-    updated = amtool(node, "silence", "update", sid, "--comment=longer maintenance", "--duration=3h").strip()
+    amtool(node, "silence", "update", sid, "--comment=longer maintenance", "--duration=3h")
     current = json.loads(amtool(node, "silence", "query", "-o", "json"))
     assert [s["comment"] for s in current] == ["longer maintenance"]
+    updated = current[0]["id"]
     amtool(node, "silence", "expire", updated)
     assert amtool(node, "silence", "query", "-q").split() == []
     expired = json.loads(amtool(node, "silence", "query", "--expired", "-o", "json"))
@@ -96,9 +97,10 @@ def test_alert_query_filters_silenced_and_inhibited_alerts(node) -> None:
         return sorted(a["labels"]["alertname"] for a in rows)
 
     assert names() == ["Loud", "Src"]
-    assert names("--silenced") == ["Loud", "Quiet", "Src"]
-    assert names("--inhibited") == ["Loud", "Src", "Tgt"]
-    assert names("team=db", "--inhibited") == ["Src", "Tgt"]
+    assert names("--silenced") == ["Quiet"]  # a state flag alone asks for that state only
+    assert names("--inhibited") == ["Tgt"]
+    assert names("--active", "--silenced", "--inhibited") == ["Loud", "Quiet", "Src", "Tgt"]
+    assert names("team=db", "--active", "--inhibited") == ["Src", "Tgt"]
 
 
 def test_config_show_and_routes(node) -> None:
