@@ -72,7 +72,7 @@ async def serve(node: Node, sockets: list[socket.socket]) -> None:
     node.start(loop)
     config = uvicorn.Config(
         Api(node, route_prefix(node.flags)), loop="none", http="httptools", lifespan="off",
-        access_log=False, log_config=None, timeout_keep_alive=75,
+        access_log=False, log_config=None, timeout_keep_alive=75, server_header=False,
     )  # fmt: skip
     server = _Server(config)
 

@@ -1,13 +1,18 @@
 """Build the notifiers of the receivers a config's routes use.
 
+Each integration kind lives in its own module with one notifier class; the
+registry below names them. A kind whose module is not there yet is not
+supported, and configs using it are refused at load (never silently dropped).
 Integration order and per-kind indexes follow Alertmanager's
 ``BuildReceiverIntegrations``: ``webhook[0]``, ``webhook[1]``, ``email[0]`` …
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from receivers.base import Notifier
 from receivers.http import HTTPClientPool
@@ -15,22 +20,61 @@ from receivers.http import HTTPClientPool
 if TYPE_CHECKING:
     from gossamer.config import Config
 
+#: kind → (module, class). Alertmanager's build order.
+REGISTRY: dict[str, tuple[str, str]] = {
+    "webhook": ("receivers.webhook", "WebhookNotifier"),
+    "email": ("receivers.email", "EmailNotifier"),
+    "pagerduty": ("receivers.pagerduty", "PagerDutyNotifier"),
+    "opsgenie": ("receivers.opsgenie", "OpsGenieNotifier"),
+    "wechat": ("receivers.wechat", "WechatNotifier"),
+    "slack": ("receivers.slack", "SlackNotifier"),
+    "victorops": ("receivers.victorops", "VictorOpsNotifier"),
+    "pushover": ("receivers.pushover", "PushoverNotifier"),
+    "sns": ("receivers.sns", "SNSNotifier"),
+    "telegram": ("receivers.telegram", "TelegramNotifier"),
+    "discord": ("receivers.discord", "DiscordNotifier"),
+    "webex": ("receivers.webex", "WebexNotifier"),
+    "msteams": ("receivers.msteams", "MSTeamsNotifier"),
+}
+
+
+def _available(kind: str) -> bool:
+    module, cls = REGISTRY[kind]
+    if importlib.util.find_spec(module) is None:
+        return False
+    return hasattr(importlib.import_module(module), cls)
+
+
 #: Integration kinds gossamer can send; configs using others are refused at load.
-SUPPORTED_INTEGRATIONS = {"webhook"}
+SUPPORTED_INTEGRATIONS = {kind for kind in REGISTRY if _available(kind)}
 
 
 def build_notifiers(
-    config: Config, receiver_names: Iterable[str], base_dir: str, pool: HTTPClientPool
+    config: Config,
+    receiver_names: Iterable[str],
+    base_dir: str,
+    pool: HTTPClientPool,
+    templates: Any = None,
 ) -> dict[str, list[Notifier]]:
     """Notifiers by receiver name, for the named receivers only.
 
-    ``pool`` belongs to the node, so nodes in one process never share connections.
+    ``pool`` (shared connections) and ``templates`` belong to the node, so nodes
+    in one process never share them. Every notifier class takes
+    ``(config, index, *, base_dir, pool, templates)``.
     """
-    from receivers.webhook import WebhookNotifier
-
     by_name = {r.name: r for r in config.receivers}
     out: dict[str, list[Notifier]] = {}
     for name in receiver_names:
         receiver = by_name[name]
-        out[name] = [WebhookNotifier(c, i, base_dir=base_dir, pool=pool) for i, c in enumerate(receiver.webhook_configs)]
+        notifiers: list[Notifier] = []
+        for kind, (module, cls) in REGISTRY.items():
+            configs = getattr(receiver, f"{kind}_configs", None) or []
+            if not configs:
+                continue
+            factory = getattr(importlib.import_module(module), cls)
+            notifiers += [
+                factory(c, i, base_dir=base_dir, pool=pool, templates=templates)
+                for i, c in enumerate(configs)
+            ]
+        out[name] = notifiers
     return out

@@ -63,6 +63,7 @@ class WebhookNotifier:
         base_dir: str | os.PathLike[str] = ".",
         client: HTTPClient | None = None,
         pool: HTTPClientPool | None = None,
+        templates: object = None,
     ) -> None:
         self.config = config
         self.index = index
