@@ -10,7 +10,7 @@ from typing import Any
 from actors.silencer import ExpireSilence, SetSilence, SilencedBy, ViewSilences
 from cluster.silences import EQUAL, Silence, SilenceMatcher
 from gossamer.errors import GossamerError
-from tests.pipeline_rig import S, Rig
+from tests.pipeline_rig import Rig, S
 
 CONFIG = """
 route:
