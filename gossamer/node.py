@@ -286,6 +286,26 @@ class Node:
         result: SilencesView = await self._ask(ViewSilences, self.actors.silencer)
         return result
 
+    async def refresh_gauges(self) -> None:
+        """Before a scrape: ``alertmanager_alerts``, ``_marked_alerts`` and ``_silences`` by state."""
+        if self.actors is None:
+            return
+        alerts = await self.list_alerts()
+        now = self.now_ns()
+        muted = set(await self.inhibited_by(alerts)) | set(await self.silenced_by(alerts))
+        for gauge, subset in (
+            (self.metrics.marked_alerts, alerts),
+            (self.metrics.alerts, [a for a in alerts if not a.resolved_at(now)]),
+        ):
+            suppressed = sum(1 for a in subset if a.fingerprint in muted)
+            gauge.labels("suppressed").set(suppressed)
+            gauge.labels("active").set(len(subset) - suppressed)
+            gauge.labels("unprocessed").set(0)
+        view = await self.silences_view()
+        states = [view.state(s, now) for s in view.list(now)]
+        for state in ("active", "pending", "expired"):
+            self.metrics.silences.labels(state).set(states.count(state))
+
     def status(self) -> AlertmanagerStatus:
         return AlertmanagerStatus(
             cluster=self._cluster_status(),

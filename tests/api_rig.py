@@ -138,6 +138,9 @@ class FakeNode:
     async def reload(self) -> str | None:
         return self.reload_error
 
+    async def refresh_gauges(self) -> None:
+        return None
+
     def healthy(self) -> bool:
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -192,3 +193,16 @@ def test_bad_flag_exits_non_zero_naming_it() -> None:
     assert result.returncode == 1 and "--cluster.peer-timeout" in result.stderr
     result = run_gossamer("--no-such-flag")
     assert result.returncode == 1 and "no-such-flag" in result.stderr
+
+
+def test_alert_and_silence_gauges_follow_the_state(node_factory, webhook_sink) -> None:
+    """alertmanager_alerts{state} counts suppressed alerts; alertmanager_silences counts by state."""
+    node = node_factory("gossamer", config(webhook_sink, group_wait="1h"))
+    node.post_alerts([alert({"alertname": "Muted"}, ends_at=at(3600)), alert({"alertname": "Open"}, ends_at=at(3600))])
+    body = {"matchers": [{"name": "alertname", "value": "Muted", "isRegex": False}],
+            "startsAt": at(0), "endsAt": at(3600), "createdBy": "t", "comment": "c"}
+    assert node.post("/api/v2/silences", json.dumps(body).encode()).status == 200
+    text = node.get("/metrics").text
+    assert 'alertmanager_alerts{state="suppressed"} 1.0' in text
+    assert 'alertmanager_alerts{state="active"} 1.0' in text
+    assert 'alertmanager_silences{state="active"} 1.0' in text
