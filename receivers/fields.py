@@ -1,0 +1,184 @@
+"""Small pieces the paging integrations share, each a copy of an Alertmanager helper.
+
+* ``truncate_runes``: ``notify.Truncate`` (0.25): keep ``n - 1`` runes and add
+  ``…`` (U+2026); with ``n <= 3`` keep ``n`` runes and no marker.
+* ``key_hash``: ``notify.Key.Hash()``, the sha256 hex of the group key that
+  PagerDuty, OpsGenie, VictorOps and SNS use as dedup key / alias / entity id.
+* ``Renderer``: ``notify.TmplText``, template rendering with monadic error
+  handling: after the first failure every later field renders as ``""`` and
+  the notifier reports that first error.
+* ``go_url``: what Go's ``url.URL`` does when an integration appends to the
+  path of a configured URL and sets a query (``u.Path += ...; u.String()``).
+* ``go_query``: ``url.Values.Encode`` (keys sorted, ``QueryEscape``).
+* ``go_quote``: ``fmt``'s ``%q`` for error texts.
+* ``read_secret``: a ``*_file`` secret read at send time, as 0.25 reads them.
+
+Everything here is pure and runs on the caller's thread, except
+``read_secret`` which reads in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import urllib.parse
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gossamer.errors import NotifyError
+
+__all__ = [
+    "Renderer",
+    "go_os_error",
+    "go_query",
+    "go_trim_space",
+    "go_quote",
+    "go_url",
+    "key_hash",
+    "read_secret",
+    "truncate_runes",
+]
+
+ELLIPSIS = "\u2026"
+# url.URL.EscapedPath: unreserved characters plus the sub-delimiters Go keeps in paths.
+_PATH_SAFE = "$&+,/:;=@"
+
+
+def truncate_runes(text: str, limit: int) -> tuple[str, bool]:
+    """``notify.Truncate(s, n)``: ``(text, False)`` when it fits, else the cut text."""
+    if len(text) <= limit:
+        return text, False
+    if limit <= 3:
+        return text[:limit], True
+    return text[: limit - 1] + ELLIPSIS, True
+
+
+def key_hash(group_key: str) -> str:
+    """``notify.Key.Hash()``: sha256 of the group key, lower-case hex."""
+    return hashlib.sha256(group_key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class Renderer:
+    """``notify.TmplText``: render template strings against one notification's data.
+
+    ``templates`` is a ``receivers.templating.Templates`` (``text(source, data)``).
+    The first failure is kept in ``error``; from then on every call returns
+    ``""`` without rendering, as Alertmanager's closure does. Runs on the
+    caller's thread (the notifier's event loop).
+    """
+
+    def __init__(self, templates: Any, data: Any) -> None:
+        self._templates = templates
+        self._data = data
+        self.error: Exception | None = None
+
+    def __call__(self, source: str) -> str:
+        if self.error is not None:
+            return ""
+        return self.render(source)
+
+    def render(self, source: str) -> str:
+        """Render one string, recording (not raising) a failure."""
+        if not source:  # Template.ExecuteTextString("") is "" without parsing
+            return ""
+        try:
+            return str(self._templates.text(source, self._data))
+        except Exception as exc:  # any failure of user template code is a template error
+            if self.error is None:
+                self.error = exc
+            return ""
+
+    def check(self, wrap: str | None = None) -> None:
+        """Raise the first failure as a final ``NotifyError`` (``<wrap>: <err>``)."""
+        if self.error is None:
+            return
+        message = str(self.error) if wrap is None else f"{wrap}: {self.error}"
+        raise NotifyError(message, retryable=False) from self.error
+
+
+def go_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """``url.Values.Encode``: keys sorted (stable for repeated keys), ``QueryEscape``d."""
+    ordered = sorted(pairs, key=lambda kv: kv[0].encode("utf-8", "surrogateescape"))
+    return "&".join(f"{_query_escape(k)}={_query_escape(v)}" for k, v in ordered)
+
+
+def _query_escape(text: str) -> str:
+    return urllib.parse.quote_plus(text.encode("utf-8", "surrogateescape"), safe="")
+
+
+def go_url(base: str, path_suffix: str = "", query: Iterable[tuple[str, str]] | None = None) -> str:
+    """``u := base.Copy(); u.Path += path_suffix; u.RawQuery = query; u.String()``.
+
+    ``base`` is a URL that already passed config validation. Go keeps the
+    decoded path and escapes it again when printing, so escapes in ``base``'s
+    path may come out differently (``%41`` reads ``A``); the query of ``base``
+    is replaced when ``query`` is given, else kept as written.
+    """
+    parts = urllib.parse.urlsplit(base)
+    path = urllib.parse.unquote(parts.path, errors="surrogateescape") + path_suffix
+    escaped = urllib.parse.quote(path.encode("utf-8", "surrogateescape"), safe=_PATH_SAFE)
+    if parts.netloc and escaped and not escaped.startswith("/"):
+        escaped = "/" + escaped
+    raw_query = parts.query if query is None else go_query(query)
+    out = f"{parts.scheme}://{parts.netloc}{escaped}" if parts.scheme else escaped
+    if raw_query or (query is None and base.split("#")[0].endswith("?")):
+        out += "?" + raw_query
+    if parts.fragment:
+        out += "#" + parts.fragment
+    return out
+
+
+_CONTROL_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROL_ESCAPES |= {"\v": "\\v", "\\": "\\\\", '"': '\\"'}
+
+
+def go_quote(text: str) -> str:
+    """``strconv.Quote``: Go's ``%q`` of a string (printable runes kept as they are)."""
+    out = ['"']
+    for ch in text:
+        if ch in _CONTROL_ESCAPES:
+            out.append(_CONTROL_ESCAPES[ch])
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def go_os_error(op: str, path: str, exc: OSError) -> str:
+    """Go's ``*fs.PathError`` text: ``open /x: no such file or directory``."""
+    return f"{op} {path}: {(exc.strerror or str(exc)).lower()}"
+
+
+#: Go's ``unicode.IsSpace`` (Python's ``str.strip`` would also drop U+001C..U+001F).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def go_trim_space(text: str) -> str:
+    """``strings.TrimSpace``."""
+    return text.strip(_GO_SPACE)
+
+
+def _read(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8", errors="replace")
+
+
+async def read_secret(base_dir: str | os.PathLike[str], path: str, wrap: str) -> str:
+    """The trimmed content of a ``*_file`` secret, read in a worker thread.
+
+    Raises a final ``NotifyError`` worded ``<wrap>: open <path>: <reason>``
+    (Alertmanager 0.25 reads these files on every notification).
+    """
+    full = str(Path(base_dir) / path)
+    try:
+        return go_trim_space(await asyncio.to_thread(_read, full))
+    except OSError as exc:
+        op = "read" if isinstance(exc, IsADirectoryError) else "open"
+        raise NotifyError(f"{wrap}: {go_os_error(op, full, exc)}", retryable=False) from exc

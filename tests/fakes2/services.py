@@ -1,0 +1,248 @@
+"""The paging services as they answer, as handlers for ``tests.fakes2.server.ServiceServer``.
+
+Each fake checks what its real API checks before accepting (keys, required
+fields, signatures) and answers with the bodies the service documents, so a
+test sees a request accepted only when the real service would accept it.
+``script`` queues replies that take precedence (rate limits, outages).
+Handlers run on the recorder's loop thread; ``accepted`` is appended there.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.test_http_client_support import Recorded, Reply
+
+JSON = {"Content-Type": "application/json"}
+
+
+@dataclass
+class Fake:
+    """Common parts: scripted replies first, then the service's own judgement."""
+
+    script: list[Reply] = field(default_factory=list)
+    accepted: list[Any] = field(default_factory=list)
+
+    def __call__(self, req: Recorded) -> Reply:
+        if self.script:
+            return self.script.pop(0)
+        return self.answer(req)
+
+    def answer(self, req: Recorded) -> Reply:
+        raise NotImplementedError
+
+
+def _json_reply(status: int, body: dict[str, Any]) -> Reply:
+    return Reply(status, json.dumps(body).encode(), JSON)
+
+
+def _decode(req: Recorded) -> Any:
+    try:
+        return json.loads(req.body)
+    except ValueError:
+        return None
+
+
+# --- PagerDuty ---------------------------------------------------------------------
+
+
+def _pd_invalid(errors: list[str]) -> Reply:
+    body = {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
+    return _json_reply(400, body)
+
+
+@dataclass
+class PagerDutyV2(Fake):
+    """``POST /v2/enqueue``: 202 with the dedup key, or 400 listing what is wrong."""
+
+    def answer(self, req: Recorded) -> Reply:
+        event = _decode(req)
+        if not isinstance(event, dict):
+            return _json_reply(400, {"status": "invalid request", "message": "Invalid JSON"})
+        errors = []
+        if len(event.get("routing_key") or "") != 32:
+            errors.append("Length of 'routing_key' is incorrect (should be 32 characters)")
+        action = event.get("event_action")
+        if action not in ("trigger", "acknowledge", "resolve"):
+            errors.append(
+                "'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')"
+            )
+        payload = event.get("payload") or {}
+        if action == "trigger":
+            for name in ("summary", "source", "severity"):
+                if not payload.get(name):
+                    errors.append(f"'payload.{name}' is missing or blank")
+            if payload.get("severity") not in (None, "", "critical", "error", "warning", "info"):
+                errors.append("'payload.severity' is invalid")
+        if action != "trigger" and not event.get("dedup_key"):
+            errors.append("'dedup_key' is missing or blank")
+        if errors:
+            return _pd_invalid(errors)
+        self.accepted.append(event)
+        dedup = event.get("dedup_key") or uuid.uuid4().hex
+        return _json_reply(
+            202, {"status": "success", "message": "Event processed", "dedup_key": dedup}
+        )
+
+
+@dataclass
+class PagerDutyV1(Fake):
+    """``POST /generic/2010-04-15/create_event.json``: 200 with the incident key, or 400."""
+
+    def answer(self, req: Recorded) -> Reply:
+        event = _decode(req)
+        if not isinstance(event, dict):
+            return _pd_invalid(["Invalid JSON"])
+        errors = []
+        if len(event.get("service_key") or "") != 32:
+            errors.append("Service key is the wrong length (should be 32 characters)")
+        kind = event.get("event_type")
+        if kind not in ("trigger", "acknowledge", "resolve"):
+            errors.append("Event type is invalid (must be one of trigger, acknowledge or resolve)")
+        if kind == "trigger" and not event.get("description"):
+            errors.append("Description is missing or blank")
+        if kind != "trigger" and not event.get("incident_key"):
+            errors.append("Incident key is missing or blank")
+        if errors:
+            return _pd_invalid(errors)
+        self.accepted.append(event)
+        body = {"status": "success", "message": "Event processed"}
+        return _json_reply(200, body | {"incident_key": event.get("incident_key", "")})
+
+
+# --- OpsGenie ----------------------------------------------------------------------
+
+
+@dataclass
+class OpsGenie(Fake):
+    """Alert API v2: ``GenieKey`` auth, create (needs a message), close and updates by alias."""
+
+    api_key: str = "genie-key"
+
+    def answer(self, req: Recorded) -> Reply:
+        took = {"took": 0.004, "requestId": str(uuid.uuid4())}
+        if req.header("Authorization") != f"GenieKey {self.api_key}":
+            return _json_reply(401, {"message": "Could not authenticate"} | took)
+        body = _decode(req)
+        if not isinstance(body, dict):
+            return _json_reply(400, {"message": "Could not parse the request body"} | took)
+        parts = req.path.strip("/").split("/")
+        query = urllib.parse.parse_qs(req.query)
+        if req.method == "POST" and parts == ["v2", "alerts"]:
+            if not body.get("message"):
+                errors = {"message": "Message can not be empty."}
+                return _json_reply(
+                    422, {"message": "Request body is not processable.", "errors": errors} | took
+                )
+        elif len(parts) == 4 and parts[:2] == ["v2", "alerts"]:
+            allowed = {"close": "POST", "message": "PUT", "description": "PUT"}
+            if allowed.get(parts[3]) != req.method or query.get("identifierType") != ["alias"]:
+                return _json_reply(404, {"message": "Not found"} | took)
+        else:
+            return _json_reply(404, {"message": "Not found"} | took)
+        self.accepted.append((req.method, req.path, body))
+        return _json_reply(202, {"result": "Request will be processed"} | took)
+
+
+# --- VictorOps ---------------------------------------------------------------------
+
+
+@dataclass
+class VictorOps(Fake):
+    """REST endpoint ``/<api_key>/<routing_key>``: needs a known key and a message type."""
+
+    api_key: str = "vo-key"
+
+    def answer(self, req: Recorded) -> Reply:
+        parts = req.path.rstrip("/").split("/")
+        if len(parts) < 2 or parts[-2] != self.api_key:
+            return _json_reply(404, {"result": "failure", "message": "Invalid API key"})
+        body = _decode(req)
+        if not isinstance(body, dict) or not body.get("message_type"):
+            return _json_reply(
+                400, {"result": "failure", "message": "Missing fields: message_type"}
+            )
+        self.accepted.append((parts[-1], body))
+        return _json_reply(200, {"result": "success", "entity_id": body.get("entity_id", "")})
+
+
+# --- Pushover ----------------------------------------------------------------------
+
+
+@dataclass
+class Pushover(Fake):
+    """``POST /1/messages.json``: parameters from the query or a form body."""
+
+    token: str = "app-token"
+    user: str = "user-key"
+
+    def answer(self, req: Recorded) -> Reply:
+        params = {
+            k: v[-1] for k, v in urllib.parse.parse_qs(req.query, keep_blank_values=True).items()
+        }
+        if req.body and "form-urlencoded" in (req.header("Content-Type") or ""):
+            form = urllib.parse.parse_qs(req.body.decode(), keep_blank_values=True)
+            params |= {k: v[-1] for k, v in form.items()}
+        request = str(uuid.uuid4())
+        if params.get("token") != self.token:
+            body = {"token": "invalid", "errors": ["application token is invalid"]}
+            return _json_reply(400, body | {"status": 0, "request": request})
+        if params.get("user") != self.user:
+            body = {
+                "user": "invalid",
+                "errors": ["user identifier is not a valid user, group, or subscribed user key"],
+            }
+            return _json_reply(400, body | {"status": 0, "request": request})
+        if not params.get("message"):
+            body = {"message": "cannot be blank", "errors": ["message cannot be blank"]}
+            return _json_reply(400, body | {"status": 0, "request": request})
+        if params.get("priority") == "2" and int(params.get("retry") or 0) < 30:
+            body = {"retry": "invalid", "errors": ["retry is invalid"]}
+            return _json_reply(400, body | {"status": 0, "request": request})
+        self.accepted.append(params)
+        return _json_reply(200, {"status": 1, "request": request})
+
+
+# --- WeChat Work -------------------------------------------------------------------
+
+
+@dataclass
+class WeChat(Fake):
+    """``gettoken`` hands out tokens for one corp id/secret; ``message/send`` needs a live one."""
+
+    corp_id: str = "corp"
+    secret: str = "s3cret"
+    tokens: list[str] = field(default_factory=list)
+
+    def answer(self, req: Recorded) -> Reply:
+        query = {k: v[-1] for k, v in urllib.parse.parse_qs(req.query).items()}
+        if req.path.endswith("/gettoken"):
+            if query.get("corpid") != self.corp_id:
+                return _json_reply(200, {"errcode": 40013, "errmsg": "invalid corpid"})
+            if query.get("corpsecret") != self.secret:
+                return _json_reply(200, {"errcode": 40001, "errmsg": "invalid credential"})
+            self.tokens.append(f"tok{len(self.tokens) + 1}")
+            body = {
+                "errcode": 0,
+                "errmsg": "ok",
+                "access_token": self.tokens[-1],
+                "expires_in": 7200,
+            }
+            return _json_reply(200, body)
+        if req.path.endswith("/message/send"):
+            token = query.get("access_token")
+            if not token or token not in self.tokens:
+                return _json_reply(200, {"errcode": 40014, "errmsg": "invalid access_token"})
+            if token != self.tokens[-1]:
+                return _json_reply(200, {"errcode": 42001, "errmsg": "access_token expired"})
+            self.accepted.append(_decode(req))
+            return _json_reply(200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""})
+        return Reply(404, b"not found")
+
+    def expire_tokens(self) -> None:
+        """Every token handed out so far is expired (a fresh one is needed)."""
+        self.tokens.append("unissued")
