@@ -170,15 +170,18 @@ def _read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8", errors="replace")
 
 
-async def read_secret(base_dir: str | os.PathLike[str], path: str, wrap: str) -> str:
-    """The trimmed content of a ``*_file`` secret, read in a worker thread.
+async def read_secret(
+    base_dir: str | os.PathLike[str], path: str, wrap: str, *, trim: bool = True
+) -> str:
+    """The content of a ``*_file`` secret (trimmed unless told), read in a worker thread.
 
     Raises a final ``NotifyError`` worded ``<wrap>: open <path>: <reason>``
     (Alertmanager 0.25 reads these files on every notification).
     """
     full = str(Path(base_dir) / path)
     try:
-        return go_trim_space(await asyncio.to_thread(_read, full))
+        content = await asyncio.to_thread(_read, full)
+        return go_trim_space(content) if trim else content
     except OSError as exc:
         op = "read" if isinstance(exc, IsADirectoryError) else "open"
         raise NotifyError(f"{wrap}: {go_os_error(op, full, exc)}", retryable=False) from exc

@@ -56,8 +56,8 @@ class ServiceServer:
     async def _handle(self, request: web.Request) -> web.Response:
         seen = Recorded(
             method=request.method,
-            path=request.raw_path.split("?")[0],
-            query=request.query_string,
+            path=request.raw_path.partition("?")[0],
+            query=request.raw_path.partition("?")[2],
             headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers],
             body=await request.read(),
             version=f"{request.version.major}.{request.version.minor}",

@@ -131,6 +131,7 @@ class OpsGenie(Fake):
         if not isinstance(body, dict):
             return _json_reply(400, {"message": "Could not parse the request body"} | took)
         parts = req.path.strip("/").split("/")
+        parts = parts[parts.index("v2") :] if "v2" in parts else parts
         query = urllib.parse.parse_qs(req.query)
         if req.method == "POST" and parts == ["v2", "alerts"]:
             if not body.get("message"):
