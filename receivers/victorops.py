@@ -1,0 +1,133 @@
+"""The ``victorops`` integration (Splunk On-Call REST endpoint).
+
+Follows Alertmanager 0.25's ``notify/victorops`` (config.md §5.8): one
+``POST <api_url><api_key>/<routing_key>`` with a flat JSON object (keys
+sorted, as Go encodes a ``map[string]string``):
+
+* ``message_type``: the rendered ``message_type`` while firing if it is
+  ``INFO``, ``WARNING`` or ``CRITICAL`` (else ``CRITICAL``), ``RECOVERY``
+  once every alert is resolved;
+* ``entity_id`` = ``sha256(group key)``, ``entity_display_name``,
+  ``state_message`` (cut to 20480 runes), ``monitoring_tool``, plus the
+  rendered ``custom_fields``;
+* the API key (``api_key`` or the trimmed ``api_key_file``) and the rendered
+  routing key are path segments, escaped as Go prints a path;
+* only 5xx and transport errors retry.
+
+Deliberate difference: a template error in the payload is final here; 0.25
+reports it as retryable and so repeats it until the flush deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from typing import Any
+
+from gossamer.alert import Alert
+from gossamer.config.model import VictorOpsConfig
+from gossamer.errors import NotifyError
+from receivers.base import NotificationContext
+from receivers.fields import Renderer, go_url, key_hash, read_secret, truncate_runes
+from receivers.gojson import encode_line
+from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
+from receivers.payload import RESOLVED, Data, build_data
+
+__all__ = ["VictorOpsNotifier"]
+
+INTEGRATION = "victorops"
+MAX_STATE_MESSAGE_RUNES = 20480
+TRIGGER, RECOVERY = "CRITICAL", "RECOVERY"
+ALLOWED_WHILE_FIRING = frozenset({"INFO", "WARNING", "CRITICAL"})
+
+
+class VictorOpsNotifier:
+    """``victorops_configs[index]`` of one receiver; implements ``receivers.base.Notifier``.
+
+    ``notify`` runs on the node's asyncio loop; the key file is read in a
+    worker thread on every notification.
+    """
+
+    integration = INTEGRATION
+
+    def __init__(
+        self,
+        config: VictorOpsConfig,
+        index: int,
+        *,
+        base_dir: str | os.PathLike[str] = ".",
+        pool: HTTPClientPool | None = None,
+        templates: Any = None,
+        client: HTTPClient | None = None,
+    ) -> None:
+        self.config = config
+        self.index = index
+        self.send_resolved = config.send_resolved
+        self._base = base_dir
+        self._templates = templates
+        pool = pool if pool is not None else DEFAULT_POOL
+        self._client = client if client is not None else pool.acquire(config.http_config, base_dir)
+        self._stats = {"notifications": 0, "failures": 0, "last_status": 0}
+
+    def __repr__(self) -> str:
+        s = self._stats
+        host = urllib.parse.urlsplit(self.config.api_url).hostname or ""
+        return (
+            f"<VictorOpsNotifier victorops[{self.index}] host={host} sent={s['notifications']}"
+            f" failed={s['failures']} last_status={s['last_status']}>"
+        )
+
+    def statistics(self) -> dict[str, int]:
+        """Notifications attempted, failures, and the last HTTP status seen."""
+        return dict(self._stats)
+
+    async def notify(self, ctx: NotificationContext, alerts: list[Alert]) -> None:
+        """Send one event for ``alerts``; raises ``NotifyError`` on failure."""
+        self._stats["notifications"] += 1
+        try:
+            data = build_data(ctx, alerts)
+            url = await self._url(data)
+            body = self._payload(data, key_hash(ctx.group_key))
+            response = await self._client.post(url, body, content_type="application/json")
+            self._stats["last_status"] = response.status
+            check_status(response)
+        except NotifyError:
+            self._stats["failures"] += 1
+            raise
+
+    async def _url(self, data: Data) -> str:
+        api_key = self.config.api_key
+        if not api_key:
+            wrap = "failed to read API key from file"
+            api_key = await read_secret(self._base, self.config.api_key_file, wrap)
+        tmpl = Renderer(self._templates, data)
+        url = go_url(self.config.api_url, f"{api_key}/{tmpl(self.config.routing_key)}")
+        tmpl.check("templating error")
+        return url
+
+    def _payload(self, data: Data, entity_id: str) -> bytes:
+        cfg = self.config
+        tmpl = Renderer(self._templates, data)
+        message_type = tmpl(cfg.message_type)
+        state_message = tmpl(cfg.state_message)
+        if data.status == RESOLVED:
+            message_type = RECOVERY
+        elif message_type not in ALLOWED_WHILE_FIRING:
+            message_type = TRIGGER
+        state_message, _ = truncate_runes(state_message, MAX_STATE_MESSAGE_RUNES)
+        message = {
+            "message_type": message_type,
+            "entity_id": entity_id,
+            "entity_display_name": tmpl(cfg.entity_display_name),
+            "state_message": state_message,
+            "monitoring_tool": tmpl(cfg.monitoring_tool),
+        }
+        tmpl.check("templating error")
+        for key, source in cfg.custom_fields.items():
+            message[key] = tmpl(source)
+            tmpl.check("templating error")
+        return encode_line(message)
+
+    async def close(self) -> None:
+        """Release the HTTP client (its connections close with the last user)."""
+        await self._client.close()
