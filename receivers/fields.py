@@ -63,7 +63,7 @@ def key_hash(group_key: str) -> str:
 class Renderer:
     """``notify.TmplText``: render template strings against one notification's data.
 
-    ``templates`` is a ``receivers.templating.Templates`` (``text(source, data)``).
+    ``templates`` is a ``receivers.templating.Templates`` (``text``/``html(source, data)``).
     The first failure is kept in ``error``; from then on every call returns
     ``""`` without rendering, as Alertmanager's closure does. Runs on the
     caller's thread (the notifier's event loop).
@@ -79,12 +79,19 @@ class Renderer:
             return ""
         return self.render(source)
 
-    def render(self, source: str) -> str:
+    def html(self, source: str) -> str:
+        """``notify.TmplHTML``: the same with Go's ``html/template`` escaping."""
+        if self.error is not None:
+            return ""
+        return self.render(source, html=True)
+
+    def render(self, source: str, *, html: bool = False) -> str:
         """Render one string, recording (not raising) a failure."""
         if not source:  # Template.ExecuteTextString("") is "" without parsing
             return ""
         try:
-            return str(self._templates.text(source, self._data))
+            engine = self._templates.html if html else self._templates.text
+            return str(engine(source, self._data))
         except Exception as exc:  # any failure of user template code is a template error
             if self.error is None:
                 self.error = exc

@@ -14,6 +14,7 @@ from typing import Any
 from receivers.payload import Data
 
 _DEFAULT = re.compile(r'\{\{\s*template\s+"([^"]+)"\s+[^}]*\}\}')
+_PRIORITY = '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}'
 _LABEL = re.compile(r"\{\{\s*\.CommonLabels\.(\w+)\s*\}\}")
 
 
@@ -23,8 +24,8 @@ class TemplateFailure(Exception):
 
 class StubTemplates:
     """``text(source, data)``: ``{{ .Status }}``, ``{{ .Receiver }}``,
-    ``{{ .CommonLabels.x }}``, ``{{ .Alerts | len }}``, ``{{ template "n" . }}``
-    as ``<n>``; ``{{ fail }}`` raises. Counts calls in ``calls``."""
+    ``{{ .CommonLabels.x }}``, ``{{ .Alerts | len }}``, Pushover's default
+    priority, ``{{ template "n" . }}`` as ``<n>``; ``{{ fail }}`` raises. Counts calls in ``calls``."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -33,7 +34,8 @@ class StubTemplates:
         self.calls.append(source)
         if "{{ fail }}" in source:
             raise TemplateFailure('template: :1:3: executing "" at <fail>: boom')
-        out = _DEFAULT.sub(lambda m: f"<{m.group(1)}>", source)
+        out = source.replace(_PRIORITY, "2" if data.status == "firing" else "0")
+        out = _DEFAULT.sub(lambda m: f"<{m.group(1)}>", out)
         out = _LABEL.sub(lambda m: data.common_labels.get(m.group(1), ""), out)
         out = out.replace("{{ .Status }}", data.status)
         out = out.replace("{{ .Receiver }}", data.receiver)
