@@ -38,6 +38,7 @@ __all__ = [
     "go_url",
     "key_hash",
     "read_secret",
+    "redact_url_error",
     "truncate_runes",
 ]
 
@@ -157,6 +158,19 @@ def go_quote(text: str) -> str:
             out.append(f"\\U{ord(ch):08x}")
     out.append('"')
     return "".join(out)
+
+
+def redact_url_error(exc: NotifyError, method: str, url: str) -> NotifyError:
+    """``notify.RedactURL``: the URL of a ``*url.Error`` text becomes ``<redacted>``
+    (``Post "<redacted>": <cause>``), for URLs that carry secrets."""
+    message = str(exc)
+    prefix = f'{method[:1].upper()}{method[1:].lower()} "'
+    end = message.find('": ', len(prefix)) if message.startswith(prefix) else -1
+    if end != -1:
+        text = f"{prefix}<redacted>{message[end:]}"
+    else:
+        text = message.replace(url, "<redacted>")
+    return NotifyError(text, retryable=exc.retryable)
 
 
 def go_os_error(op: str, path: str, exc: OSError) -> str:

@@ -25,7 +25,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import PushoverConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_query, go_trim_space, truncate_runes
+from receivers.fields import Renderer, go_query, go_trim_space, redact_url_error, truncate_runes
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import build_data
 
@@ -36,7 +36,6 @@ API_URL = "https://api.pushover.net/1/messages.json"
 MAX_TITLE_RUNES = 250
 MAX_MESSAGE_RUNES = 1024
 MAX_URL_RUNES = 512
-_REDACTED = "<redacted>"
 
 
 class PushoverNotifier:
@@ -110,7 +109,7 @@ class PushoverNotifier:
             try:
                 response = await self._client.post(url, b"", content_type="text/plain")
             except NotifyError as exc:  # notify.RedactURL: the query holds the token
-                raise NotifyError(_redact(str(exc), url), retryable=exc.retryable) from exc
+                raise redact_url_error(exc, "POST", url) from exc
             self._stats["last_status"] = response.status
             check_status(response, "")  # 0.25 passes no body to the retrier
         except NotifyError:
@@ -120,12 +119,3 @@ class PushoverNotifier:
     async def close(self) -> None:
         """Release the HTTP client (its connections close with the last user)."""
         await self._client.close()
-
-
-def _redact(message: str, url: str) -> str:
-    prefix = 'Post "'
-    if message.startswith(prefix):
-        end = message.find('": ', len(prefix))
-        if end != -1:
-            return f"{prefix}{_REDACTED}{message[end:]}"
-    return message.replace(url, _REDACTED)
