@@ -14,7 +14,7 @@ import platform
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from loguru import logger
@@ -79,13 +79,29 @@ def route_prefix(flags: Flags) -> str:
     return urlsplit(external_url(flags)).path or "/"
 
 
-def load_config(path: str) -> Config:
+class LoadedConfig(NamedTuple):
+    """A checked config and its parsed notification templates (None without a template engine)."""
+
+    config: Config
+    templates: Any
+
+
+def load_templates(config: Config, path: str) -> Any:
+    """Parse default and user templates now, so a broken one fails the load, not a send."""
+    try:
+        from receivers.templating import Templates
+    except ImportError:
+        return None
+    return Templates.load(list(config.templates), os.path.dirname(os.path.abspath(path)))
+
+
+def load_config(path: str) -> LoadedConfig:
     """Load and check a config file; ``ConfigError`` names what is wrong or unsupported."""
     config = load_config_file(path)
     problems = unsupported_receivers(config, SUPPORTED_INTEGRATIONS)
     if problems:
         raise ConfigError("; ".join(problems))
-    return config
+    return LoadedConfig(config, load_templates(config, path))
 
 
 class Node:
@@ -101,7 +117,7 @@ class Node:
         self.external_url = external_url(flags)
         self.started_ns = self.clock.now_ns()
         self.log = logger.bind(node=self.name)
-        self.config = load_config(flags.config_file)
+        self.config, self.templates = load_config(flags.config_file)
         self._tree = build_tree(self.config.route)
         self._notifiers: dict[str, list[Notifier]] = {}
         self.actors: NodeActors | None = None
@@ -159,7 +175,7 @@ class Node:
         tree = build_tree(config.route)
         used = sorted({r.receiver for r in tree.walk()})
         base_dir = os.path.dirname(os.path.abspath(self.flags.config_file))
-        notifiers = build_notifiers(config, used, base_dir, self.http_pool)
+        notifiers = build_notifiers(config, used, base_dir, self.http_pool, self.templates)
         self._tree, self._notifiers = tree, notifiers
         counts = {name: len(n) for name, n in notifiers.items()}
         self.metrics.receivers.set(len(used))
@@ -176,12 +192,13 @@ class Node:
     async def reload(self) -> str | None:
         """Reload the config file; on error keep the running config and return the message."""
         try:
-            config = await asyncio.to_thread(load_config, self.flags.config_file)
+            config, templates = await asyncio.to_thread(load_config, self.flags.config_file)
         except ConfigError as exc:
             self._record_reload(self.config, ok=False)
             self.log.bind(file=self.flags.config_file).error("Loading configuration file failed: {}", exc)
             return str(exc)
         old = self._notifiers
+        self.templates = templates
         dispatch, inhibit = self._build(config)
         self.config = config
         assert self.actors is not None

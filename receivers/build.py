@@ -39,6 +39,10 @@ REGISTRY: dict[str, tuple[str, str]] = {
 
 
 def _available(kind: str) -> bool:
+    """A kind is supported when its module and class exist; every kind but the
+    webhook renders Go templates, so it also needs the template engine."""
+    if kind != "webhook" and importlib.util.find_spec("receivers.templating") is None:
+        return False
     module, cls = REGISTRY[kind]
     if importlib.util.find_spec(module) is None:
         return False
