@@ -106,14 +106,18 @@ class Renderer:
         raise NotifyError(message, retryable=False) from self.error
 
 
-def go_query(pairs: Iterable[tuple[str, str]]) -> str:
-    """``url.Values.Encode``: keys sorted (stable for repeated keys), ``QueryEscape``d."""
+def go_query(pairs: Iterable[tuple[str, str | bytes]]) -> str:
+    """``url.Values.Encode``: keys sorted (stable for repeated keys), ``QueryEscape``d.
+
+    A ``bytes`` value is escaped byte for byte (Go strings may hold cut UTF-8).
+    """
     ordered = sorted(pairs, key=lambda kv: kv[0].encode("utf-8", "surrogateescape"))
     return "&".join(f"{_query_escape(k)}={_query_escape(v)}" for k, v in ordered)
 
 
-def _query_escape(text: str) -> str:
-    return urllib.parse.quote_plus(text.encode("utf-8", "surrogateescape"), safe="")
+def _query_escape(text: str | bytes) -> str:
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+    return urllib.parse.quote_plus(raw, safe="")
 
 
 def go_url(base: str, path_suffix: str = "", query: Iterable[tuple[str, str]] | None = None) -> str:

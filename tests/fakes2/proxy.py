@@ -33,11 +33,14 @@ class InterceptingProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._thread.call(self._close())  # asyncio servers are not thread-safe
+        self._thread.stop()
+
+    async def _close(self) -> None:
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
-            self._thread.loop.call_soon_threadsafe(writer.close)
-        self._thread.stop()
+            writer.close()
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

@@ -247,3 +247,101 @@ class WeChat(Fake):
     def expire_tokens(self) -> None:
         """Every token handed out so far is expired (a fresh one is needed)."""
         self.tokens.append("unissued")
+
+
+# --- Amazon SNS --------------------------------------------------------------------
+
+_SNS_NS = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+
+def sns_error(status: int, code: str, message: str, kind: str = "Sender") -> Reply:
+    """An AWS query-protocol error answer."""
+    body = (
+        f'<ErrorResponse xmlns="{_SNS_NS}"><Error><Type>{kind}</Type><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+    return Reply(status, body.encode(), {"Content-Type": "text/xml"})
+
+
+def verify_sigv4(req: Recorded, secrets: dict[str, str], service: str = "sns") -> str | None:
+    """Why the request's Signature V4 is wrong, or None when AWS would accept it."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import ReadOnlyCredentials
+
+    auth = req.header("Authorization") or ""
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        return "missing or unsupported Authorization"
+    fields = dict(
+        part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 ") :].split(",")
+    )
+    access_key, date, region, svc, _ = fields["Credential"].split("/")
+    if access_key not in secrets or svc != service:
+        return "The security token included in the request is invalid."
+    stamp = req.header("X-Amz-Date") or ""
+    if stamp[:8] != date:
+        return "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date"
+    signed = fields["SignedHeaders"].split(";")
+    for required in ("host", "x-amz-date"):
+        if required not in signed:
+            return f"'{required}' must be a signed header"
+    headers = {name: req.header(name) or "" for name in signed}
+    url = f"http://{headers['host']}{req.path}" + (f"?{req.query}" if req.query else "")
+    request = AWSRequest(method=req.method, url=url, data=req.body, headers=headers)
+    request.context["timestamp"] = stamp
+    token = req.header("X-Amz-Security-Token")
+    signer = SigV4Auth(
+        ReadOnlyCredentials(access_key, secrets[access_key], token, None), service, region
+    )
+    expected = signer.signature(
+        signer.string_to_sign(request, signer.canonical_request(request)), request
+    )
+    if expected != fields["Signature"]:
+        return "The request signature we calculated does not match the signature you provided."
+    return None
+
+
+@dataclass
+class SNS(Fake):
+    """``POST /`` ``Action=Publish``: checks the signature and the parameters Publish needs."""
+
+    secrets: dict[str, str] = field(
+        default_factory=lambda: {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG"}
+    )
+
+    def answer(self, req: Recorded) -> Reply:
+        problem = verify_sigv4(req, self.secrets)
+        if problem is not None:
+            return sns_error(403, "SignatureDoesNotMatch", problem)
+        if req.header("Content-Type") != "application/x-www-form-urlencoded; charset=utf-8":
+            return sns_error(400, "MalformedQueryString", "unexpected content type")
+        form = {
+            k: v[-1]
+            for k, v in urllib.parse.parse_qs(
+                req.body.decode("latin-1"), keep_blank_values=True
+            ).items()
+        }
+        if (form.get("Action"), form.get("Version")) != ("Publish", "2010-03-31"):
+            return sns_error(400, "InvalidAction", "Could not find operation")
+        targets = [form.get(k) for k in ("TopicArn", "TargetArn", "PhoneNumber") if form.get(k)]
+        if len(targets) != 1:
+            return sns_error(
+                400,
+                "InvalidParameter",
+                "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter",
+            )
+        if not form.get("Message"):
+            return sns_error(400, "InvalidParameter", "Invalid parameter: Empty message")
+        if str(form.get("TopicArn", "")).endswith(".fifo") and not form.get("MessageGroupId"):
+            return sns_error(
+                400,
+                "InvalidParameter",
+                "Invalid parameter: The MessageGroupId parameter is required for FIFO topics",
+            )
+        self.accepted.append(form)
+        body = (
+            f'<PublishResponse xmlns="{_SNS_NS}"><PublishResult><MessageId>{uuid.uuid4()}</MessageId>'
+            f"</PublishResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+            "</ResponseMetadata></PublishResponse>"
+        )
+        return Reply(200, body.encode(), {"Content-Type": "text/xml"})
