@@ -19,6 +19,7 @@ never change afterwards.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 from gotime import UTC, Location, Month, Time, Weekday
 from gotpl import GoFormatSpec, TemplateExecutionError
@@ -42,11 +43,13 @@ __all__ = [
     "AlertsView",
     "DataView",
     "GoDuration",
+    "GoMethod",
     "GoTime",
     "KV",
     "Pair",
     "Pairs",
     "StringSlice",
+    "member",
     "view",
 ]
 
@@ -56,14 +59,61 @@ _GO_ZERO = Time.zero()
 # -- the views ------------------------------------------------------------------------------
 
 
+class GoMethod:
+    """A Go method value that takes arguments (``.Labels.Remove``, ``.StartsAt.Format``).
+
+    It carries its signature, so the engine checks arity without inspecting a
+    fresh bound method per notification, and is unhashable, so the engine does
+    not cache it (which would keep old views alive)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, owner: object, name: str) -> None:
+        self.__self__ = owner
+        self.__name__ = name
+        self._call = getattr(owner, name)
+        self.__signature__ = _signature(type(owner), name)
+
+    def __call__(self, *args: object) -> object:
+        return self._call(*args)
+
+
+_SIGNATURES: dict[tuple[type, str], inspect.Signature] = {}
+
+
+def _signature(cls: type, name: str) -> inspect.Signature:
+    """The method's signature without ``self``, computed once per class."""
+    sig = _SIGNATURES.get((cls, name))
+    if sig is None:
+        full = inspect.signature(getattr(cls, name))
+        sig = full.replace(parameters=list(full.parameters.values())[1:])
+        _SIGNATURES[(cls, name)] = sig
+    return sig
+
+
+def member(value: object, name: str) -> object:
+    """Go's field or method ``name`` of a view: a method without arguments is
+    called now (Go calls it during the lookup), one with arguments becomes a
+    :class:`GoMethod`; any other name is Go's ``can't evaluate field`` error."""
+    cls = type(value)
+    if name in cls._METHODS:  # type: ignore[attr-defined]
+        return getattr(value, name)()
+    if name in cls._ARG_METHODS:  # type: ignore[attr-defined]
+        return GoMethod(value, name)
+    if name in cls._FIELDS:  # type: ignore[attr-defined]
+        return getattr(value, name)
+    raise no_field(name, value)
+
+
 class _GoValue:
     """What every view shares: Go's ``%v`` for ``{{ . }}`` and ``printf``, and
     a lookup that knows only the Go type's fields and methods."""
 
     __slots__ = ()
     _GO_TYPE = ""
-    _FIELDS: tuple[str, ...] = ()
+    _FIELDS: tuple[str, ...] | frozenset[str] = ()
     _METHODS: frozenset[str] = frozenset()
+    _ARG_METHODS: frozenset[str] = frozenset()
 
     def __go_format__(self, spec: GoFormatSpec) -> str:
         return go_format(self, spec)
@@ -71,10 +121,7 @@ class _GoValue:
     def __str__(self) -> str:
         return go_format(self, V)
 
-    def __gotemplate_lookup__(self, name: str) -> object:
-        if name in self._METHODS or name in self._FIELDS:
-            return getattr(self, name)
-        raise no_field(name, self)
+    __gotemplate_lookup__ = member
 
 
 class _GoStruct(_GoValue):
@@ -117,12 +164,13 @@ class KV(_GoValue, dict):  # type: ignore[misc]
 
     __slots__ = ()
     _GO_TYPE = "template.KV"
-    _METHODS = frozenset({"SortedPairs", "Names", "Values", "Remove"})
+    _METHODS = frozenset({"SortedPairs", "Names", "Values"})
+    _ARG_METHODS = frozenset({"Remove"})
     __str__ = _GoValue.__str__
 
     def __gotemplate_lookup__(self, name: str) -> object:
-        if name in self._METHODS:
-            return getattr(self, name)
+        if name in self._METHODS or name in self._ARG_METHODS:
+            return member(self, name)
         return self.get(name, "")
 
     def SortedPairs(self) -> Pairs:  # noqa: N802
@@ -230,9 +278,11 @@ class GoDuration(int):
 
     __slots__ = ()
     _GO_TYPE = "time.Duration"
+    _FIELDS: frozenset[str] = frozenset()
     _METHODS = frozenset({"String", "Hours", "Minutes", "Seconds", "Milliseconds"})
-    _METHODS |= {"Microseconds", "Nanoseconds", "Round", "Truncate", "Abs"}
-    __gotemplate_lookup__ = _GoValue.__gotemplate_lookup__
+    _METHODS |= {"Microseconds", "Nanoseconds", "Abs"}
+    _ARG_METHODS = frozenset({"Round", "Truncate"})
+    __gotemplate_lookup__ = member
 
     def __str__(self) -> str:
         return _duration_string(int(self))
@@ -326,10 +376,10 @@ class GoTime(_GoValue):
 
     __slots__ = ("_t",)
     _GO_TYPE = "time.Time"
-    _METHODS = frozenset({"String", "Format", "GoString", "Unix", "UnixNano", "UnixMilli"})
-    _METHODS |= {"UnixMicro", "UTC", "Local", "IsZero", "Year", "Month", "Day", "Hour"}
-    _METHODS |= {"Minute", "Second", "Nanosecond", "Weekday", "YearDay", "Before", "After"}
-    _METHODS |= {"Equal", "Sub", "Add", "AddDate"}
+    _METHODS = frozenset({"String", "GoString", "Unix", "UnixNano", "UnixMilli", "UnixMicro"})
+    _METHODS |= {"UTC", "Local", "IsZero", "Year", "Month", "Day", "Hour", "Minute", "Second"}
+    _METHODS |= {"Nanosecond", "Weekday", "YearDay"}
+    _ARG_METHODS = frozenset({"Format", "Before", "After", "Equal", "Sub", "Add", "AddDate"})
 
     def __init__(self, t: Time) -> None:
         self._t = t

@@ -42,7 +42,16 @@ from typing import Any, NamedTuple
 import gotpl
 from gotpl import ExecutionBudget, HTMLTemplate, SandboxPolicy, Template
 from gotpl.parse import parse_template
-from gotpl.parse.nodes import BlockNode, IfNode, ListNode, RangeNode, TemplateCallNode, WithNode
+from gotpl.parse.nodes import (
+    BlockNode,
+    IdentifierNode,
+    IfNode,
+    ListNode,
+    NumberNode,
+    RangeNode,
+    TemplateCallNode,
+    WithNode,
+)
 
 from gossamer.errors import ConfigError, GossamerError
 from receivers.payload import Data
@@ -175,7 +184,7 @@ class Templates:
 
     def _derive(self, base: Any, cache: dict[str, Any], source: str) -> Any:
         try:
-            _check_go119(source, "")
+            _parse(source, "", "")
             tmpl = base.with_source(source, name="")
         except ConfigError as exc:
             raise TemplateError(str(exc)) from None
@@ -224,37 +233,52 @@ def _parse(text: str, name: str, origin: str) -> tuple[set[str], set[str]]:
     prefixed by ``origin`` when it is a file."""
     where = f"template file {origin}: " if origin else ""
     try:
-        _check_go119(text, name)
+        _check_else_with(text, name)
         parsed = parse_template(text, name=name or "template", functions=FUNCS)
+        nodes = list(_nodes([parsed.root, *(d.body for d in parsed.definitions)]))
+        _check_ranges(nodes, text, name)
     except ConfigError as exc:
         raise ConfigError(where + str(exc)) from None
     except gotpl.TemplateError as exc:
         raise ConfigError(where + _go_message(exc, {"template": name})) from None
     defined = {d.name for d in parsed.definitions}
-    refs = {n.name for n in _walk([parsed.root, *(d.body for d in parsed.definitions)])}
-    return defined, refs
+    return defined, {n.name for n in nodes if isinstance(n, TemplateCallNode)}
 
 
-def _walk(lists: Iterable[ListNode | None]) -> Iterator[TemplateCallNode]:
-    """Every ``template`` call in the node lists (``block`` defines what it calls)."""
+def _nodes(lists: Iterable[ListNode | None]) -> Iterator[object]:
+    """Every node of the lists, depth first."""
     for node_list in lists:
-        if node_list is None:
-            continue
-        for node in node_list.nodes:
-            if isinstance(node, TemplateCallNode):
-                yield node
-            elif isinstance(node, IfNode | WithNode | RangeNode):
-                yield from _walk([node.body, node.else_body])
+        for node in node_list.nodes if node_list is not None else ():
+            yield node
+            if isinstance(node, IfNode | WithNode | RangeNode):
+                yield from _nodes([node.body, node.else_body])
             elif isinstance(node, BlockNode):
-                yield from _walk([node.body])
+                yield from _nodes([node.body])
 
 
-def _check_go119(text: str, name: str) -> None:
-    """Refuse syntax newer than the Go that built Alertmanager 0.25."""
+# Syntax and semantics newer than Go 1.19, which built Alertmanager 0.25.
+
+
+def _check_else_with(text: str, name: str) -> None:
+    """``{{else with}}`` came with Go 1.23."""
     m = _ELSE_WITH.search(text)
     if m is not None:
         line = text.count("\n", 0, m.start()) + 1
         raise ConfigError(f"template: {name}:{line}: unexpected <with> in else")
+
+
+def _check_ranges(nodes: list[object], text: str, name: str) -> None:
+    """``range`` over an integer came with Go 1.22; Go 1.19 fails when it runs
+    one. Refused when it is visibly an integer: a number or ``len``."""
+    for node in nodes:
+        if not isinstance(node, RangeNode) or not node.pipeline.commands:
+            continue
+        first = node.pipeline.commands[-1].arguments[0]
+        if isinstance(first, NumberNode) or (
+            isinstance(first, IdentifierNode) and first.name == "len"
+        ):
+            line = text.count("\n", 0, node.start) + 1
+            raise ConfigError(f"template: {name}:{line}: range can't iterate over an integer")
 
 
 def _go_message(exc: gotpl.TemplateError, parse_names: dict[str, str]) -> str:
