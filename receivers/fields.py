@@ -27,7 +27,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
 from gossamer.errors import NotifyError
+from receivers.templating import TemplateError
 
 __all__ = [
     "Renderer",
@@ -65,9 +68,10 @@ class Renderer:
     """``notify.TmplText``: render template strings against one notification's data.
 
     ``templates`` is a ``receivers.templating.Templates`` (``text``/``html(source, data)``).
-    The first failure is kept in ``error``; from then on every call returns
-    ``""`` without rendering, as Alertmanager's closure does. Runs on the
-    caller's thread (the notifier's event loop).
+    The first failure (a ``TemplateError``) is logged and kept in ``error``;
+    from then on every call returns ``""`` without rendering, as
+    Alertmanager's closure does. Runs on the caller's thread (the notifier's
+    event loop).
     """
 
     def __init__(self, templates: Any, data: Any) -> None:
@@ -93,7 +97,10 @@ class Renderer:
         try:
             engine = self._templates.html if html else self._templates.text
             return str(engine(source, self._data))
-        except Exception as exc:  # any failure of user template code is a template error
+        except TemplateError as exc:
+            logger.bind(component="notifier").warning(
+                "Template rendering failed", template=source, err=str(exc)
+            )
             if self.error is None:
                 self.error = exc
             return ""

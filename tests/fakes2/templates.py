@@ -12,13 +12,14 @@ import re
 from typing import Any
 
 from receivers.payload import Data
+from receivers.templating import TemplateError
 
 _DEFAULT = re.compile(r'\{\{\s*template\s+"([^"]+)"\s+[^}]*\}\}')
 _PRIORITY = '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}'
 _LABEL = re.compile(r"\{\{\s*\.CommonLabels\.(\w+)\s*\}\}")
 
 
-class TemplateFailure(Exception):
+class TemplateFailure(TemplateError):
     """What the stand-in raises for ``{{ fail }}``."""
 
 
