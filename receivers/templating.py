@@ -35,6 +35,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import Any, NamedTuple
@@ -68,6 +69,7 @@ _SANDBOX = SandboxPolicy(
     allow_custom_lookup=True,
     default_budget=ExecutionBudget(max_template_depth=100_000),
 )
+_OPTIONS: dict[str, Any] = {"functions": FUNCS, "missing_key": "zero", "sandbox": _SANDBOX}
 _CACHE_LIMIT = 512
 # Go 1.19 (Alertmanager 0.25's build) has no {{else with}} (added in Go 1.23).
 _ELSE_WITH = re.compile(r"\{\{-?\s*else\s+with\b")
@@ -110,12 +112,14 @@ class Templates:
         for ref, origin in calls:
             if ref not in self._parse_names:
                 raise ConfigError(f'template file {origin}: template "{ref}" not defined')
-        options: dict[str, Any] = {"functions": FUNCS, "missing_key": "zero", "sandbox": _SANDBOX}
+        self._sources = sources
         try:
-            self._text = Template.from_sources(sources, **options)
-            self._html = HTMLTemplate.from_sources(sources, **options)
+            self._text = Template.from_sources(sources, **_OPTIONS)
         except gotpl.TemplateError as exc:  # what each file alone did not show
             raise ConfigError(f"templates: {_go_message(exc, {})}") from None
+        # The html/template set costs ~75 ms to build; many configs never use it.
+        self._html: HTMLTemplate | None = None
+        self._html_lock = threading.Lock()
         self._text_cache: dict[str, Template] = {}
         self._html_cache: dict[str, HTMLTemplate] = {}
         self._last: tuple[Data, DataView] | None = None
@@ -168,7 +172,7 @@ class Templates:
             return ""
         tmpl = self._html_cache.get(source)
         if tmpl is None:
-            tmpl = self._derive(self._html, self._html_cache, source)
+            tmpl = self._derive(self._html_set(), self._html_cache, source)
         return self._render(tmpl, data)
 
     def statistics(self) -> dict[str, int]:
@@ -181,6 +185,15 @@ class Templates:
             f"<Templates files={self._files} defined={len(self._parse_names)} "
             f"cached={len(self._text_cache)}+{len(self._html_cache)}>"
         )
+
+    def _html_set(self) -> HTMLTemplate:
+        with self._html_lock:
+            if self._html is None:
+                try:
+                    self._html = HTMLTemplate.from_sources(self._sources, **_OPTIONS)
+                except gotpl.TemplateError as exc:
+                    raise TemplateError(_go_message(exc, self._parse_names)) from None
+            return self._html
 
     def _derive(self, base: Any, cache: dict[str, Any], source: str) -> Any:
         try:
