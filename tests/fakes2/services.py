@@ -36,6 +36,11 @@ class Fake:
         raise NotImplementedError
 
 
+def request_id(req: Recorded) -> str:
+    """A request id derived from the request, so equal requests get equal answers."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{req.method} {req.path}?{req.query} {req.body!r}"))
+
+
 def _json_reply(status: int, body: dict[str, Any]) -> Reply:
     return Reply(status, json.dumps(body).encode(), JSON)
 
@@ -83,7 +88,7 @@ class PagerDutyV2(Fake):
         if errors:
             return _pd_invalid(errors)
         self.accepted.append(event)
-        dedup = event.get("dedup_key") or uuid.uuid4().hex
+        dedup = event.get("dedup_key") or request_id(req)
         return _json_reply(
             202, {"status": "success", "message": "Event processed", "dedup_key": dedup}
         )
@@ -124,7 +129,7 @@ class OpsGenie(Fake):
     api_key: str = "genie-key"
 
     def answer(self, req: Recorded) -> Reply:
-        took = {"took": 0.004, "requestId": str(uuid.uuid4())}
+        took = {"took": 0.004, "requestId": request_id(req)}
         if req.header("Authorization") != f"GenieKey {self.api_key}":
             return _json_reply(401, {"message": "Could not authenticate"} | took)
         body = _decode(req)
@@ -188,7 +193,7 @@ class Pushover(Fake):
         if req.body and "form-urlencoded" in (req.header("Content-Type") or ""):
             form = urllib.parse.parse_qs(req.body.decode(), keep_blank_values=True)
             params |= {k: v[-1] for k, v in form.items()}
-        request = str(uuid.uuid4())
+        request = request_id(req)
         if params.get("token") != self.token:
             body = {"token": "invalid", "errors": ["application token is invalid"]}
             return _json_reply(400, body | {"status": 0, "request": request})
@@ -254,11 +259,13 @@ class WeChat(Fake):
 _SNS_NS = "http://sns.amazonaws.com/doc/2010-03-31/"
 
 
-def sns_error(status: int, code: str, message: str, kind: str = "Sender") -> Reply:
+def sns_error(
+    status: int, code: str, message: str, kind: str = "Sender", *, request: str = "r-1"
+) -> Reply:
     """An AWS query-protocol error answer."""
     body = (
         f'<ErrorResponse xmlns="{_SNS_NS}"><Error><Type>{kind}</Type><Code>{code}</Code>'
-        f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        f"<Message>{message}</Message></Error><RequestId>{request}</RequestId></ErrorResponse>"
     )
     return Reply(status, body.encode(), {"Content-Type": "text/xml"})
 
@@ -312,7 +319,7 @@ class SNS(Fake):
     def answer(self, req: Recorded) -> Reply:
         problem = verify_sigv4(req, self.secrets)
         if problem is not None:
-            return sns_error(403, "SignatureDoesNotMatch", problem)
+            return sns_error(403, "SignatureDoesNotMatch", problem, request=request_id(req))
         if req.header("Content-Type") != "application/x-www-form-urlencoded; charset=utf-8":
             return sns_error(400, "MalformedQueryString", "unexpected content type")
         form = {
@@ -340,8 +347,8 @@ class SNS(Fake):
             )
         self.accepted.append(form)
         body = (
-            f'<PublishResponse xmlns="{_SNS_NS}"><PublishResult><MessageId>{uuid.uuid4()}</MessageId>'
-            f"</PublishResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+            f'<PublishResponse xmlns="{_SNS_NS}"><PublishResult><MessageId>{request_id(req)}</MessageId>'
+            f"</PublishResult><ResponseMetadata><RequestId>{request_id(req)}</RequestId>"
             "</ResponseMetadata></PublishResponse>"
         )
         return Reply(200, body.encode(), {"Content-Type": "text/xml"})
