@@ -12,7 +12,8 @@ sorted, as Go encodes a ``map[string]string``):
   rendered ``custom_fields``;
 * the API key (``api_key`` or the trimmed ``api_key_file``) and the rendered
   routing key are path segments, escaped as Go prints a path;
-* only 5xx and transport errors retry.
+* only 5xx and transport errors retry; transport errors hide the URL (it
+  holds the API key): ``Post "<redacted>": ...``.
 
 Deliberate difference: a template error in the payload is final here; 0.25
 reports it as retryable and so repeats it until the flush deadline.
@@ -28,7 +29,14 @@ from gossamer.alert import Alert
 from gossamer.config.model import VictorOpsConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_url, key_hash, read_secret, truncate_runes
+from receivers.fields import (
+    Renderer,
+    go_url,
+    key_hash,
+    read_secret,
+    redact_url_error,
+    truncate_runes,
+)
 from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import RESOLVED, Data, build_data
@@ -88,7 +96,10 @@ class VictorOpsNotifier:
             data = build_data(ctx, alerts)
             url = await self._url(data)
             body = self._payload(data, key_hash(ctx.group_key))
-            response = await self._client.post(url, body, content_type="application/json")
+            try:
+                response = await self._client.post(url, body, content_type="application/json")
+            except NotifyError as exc:  # notify.RedactURL: the path holds the API key
+                raise redact_url_error(exc, "POST", url) from exc
             self._stats["last_status"] = response.status
             check_status(response)
         except NotifyError:

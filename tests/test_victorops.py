@@ -13,7 +13,7 @@ from receivers.victorops import VictorOpsNotifier
 from tests.fakes2.common import GROUP_HASH, load, make_alert, send
 from tests.fakes2.server import ServiceServer
 from tests.fakes2.services import VictorOps
-from tests.test_http_client_support import Recorded, Reply, async_test
+from tests.test_http_client_support import Recorded, Reply, async_test, refused_port
 
 KEY = "vo-key"
 
@@ -148,3 +148,20 @@ async def test_template_errors_are_final_and_nothing_is_sent(field: str) -> None
         assert server.requests == []
     assert str(caught.value).startswith("templating error: template: ")
     assert not caught.value.retryable
+
+
+@async_test
+async def test_transport_errors_hide_the_url_with_the_api_key() -> None:
+    """notify.RedactURL: Post "<redacted>": <cause>, retryable."""
+    sock, port = refused_port()
+    with sock:
+        cfg = load(
+            "victorops",
+            {"api_key": KEY, "routing_key": "r", "api_url": f"http://127.0.0.1:{port}/"},
+        )
+        with pytest.raises(NotifyError) as caught:
+            await send(VictorOpsNotifier, cfg, [make_alert(1)])
+    assert str(caught.value) == (
+        f'Post "<redacted>": dial tcp 127.0.0.1:{port}: connect: connection refused'
+    )
+    assert caught.value.retryable
