@@ -380,6 +380,7 @@ class GoTime(_GoValue):
     _METHODS |= {"UTC", "Local", "IsZero", "Year", "Month", "Day", "Hour", "Minute", "Second"}
     _METHODS |= {"Nanosecond", "Weekday", "YearDay"}
     _ARG_METHODS = frozenset({"Format", "Before", "After", "Equal", "Sub", "Add", "AddDate"})
+    _ARG_METHODS |= {"Round", "Truncate"}
 
     def __init__(self, t: Time) -> None:
         self._t = t
@@ -492,6 +493,19 @@ class GoTime(_GoValue):
     def AddDate(self, years: int, months: int, days: int) -> GoTime:  # noqa: N802
         return GoTime(self._t.add_date(years, months, days))
 
+    def Round(self, d: int) -> GoTime:  # noqa: N802
+        """To the nearest multiple of ``d`` since Go's zero time (halves round up)."""
+        r = self._since_zero(d)
+        return self if r is None else self.Add(-r if r + r < d else d - r)
+
+    def Truncate(self, d: int) -> GoTime:  # noqa: N802
+        """Down to a multiple of ``d`` since Go's zero time."""
+        r = self._since_zero(d)
+        return self if r is None else self.Add(-r)
+
+    def _since_zero(self, d: int) -> int | None:
+        return None if d <= 0 else (_ns(self) - _ns(_ZERO_VIEW)) % d
+
 
 def _ns(t: GoTime) -> int:
     return t._t.unix() * NS + t._t.nanosecond
@@ -505,6 +519,7 @@ def _time_arg(value: object) -> GoTime:
     )
 
 
+_ZERO_VIEW = GoTime(_GO_ZERO)
 _LOCATIONS: dict[int, Location] = {0: UTC}
 
 

@@ -465,6 +465,15 @@ def go_slice(item: object, *indexes: object) -> object:
     return type(item)(part) if type(item) is not list else list(part)
 
 
+def go_len(item: object) -> int:
+    """Go's ``len``: bytes of a string, elements of a slice or map."""
+    if isinstance(item, str):
+        return len(item.encode())
+    if isinstance(item, list | tuple | dict):
+        return len(item)
+    raise FuncError(f"len of type {type_name(item)}")
+
+
 FUNCS: dict[str, Callable[..., object]] = {
     "toUpper": to_upper,
     "toLower": to_lower,
@@ -478,4 +487,5 @@ FUNCS: dict[str, Callable[..., object]] = {
     "index": go_index,
     "slice": go_slice,
     "printf": printf,
+    "len": go_len,
 }
