@@ -18,7 +18,12 @@ _COLOR = '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}'
 
 
 class StubTemplateError(Exception):
-    """What the stand-in raises for ``{{ fail }}``."""
+    """What the stand-in raises for ``{{ fail }}``; ``partial`` is the output
+    before it (what Go's ``Execute`` had written when it failed)."""
+
+    def __init__(self, message: str, partial: str) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 class StubTemplates:
@@ -39,7 +44,7 @@ class StubTemplates:
         out = out.replace("{{ .Status }}", data.status).replace("{{ .Receiver }}", data.receiver)
         out = out.replace("{{ .Alerts | len }}", str(len(data.alerts)))
         if fail:
-            raise StubTemplateError('template: :1:3: executing "" at <fail>: boom')
+            raise StubTemplateError('template: :1:3: executing "" at <fail>: boom', out)
         return out
 
     def html(self, source: str, data: Data) -> str:
