@@ -9,7 +9,8 @@
   the notifier reports that first error.
 * ``go_url``: what Go's ``url.URL`` does when an integration appends to the
   path of a configured URL and sets a query (``u.Path += ...; u.String()``).
-* ``go_query``: ``url.Values.Encode`` (keys sorted, ``QueryEscape``).
+* ``go_query``: ``url.Values.Encode`` (keys sorted, ``QueryEscape``);
+  ``wire_url`` keeps such a URL byte for byte on its way through the HTTP client.
 * ``go_quote``: ``fmt``'s ``%q`` for error texts.
 * ``read_secret``: a ``*_file`` secret read at send time, as 0.25 reads them.
 
@@ -25,8 +26,9 @@ import os
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import yarl
 from loguru import logger
 
 from gossamer.errors import NotifyError
@@ -43,6 +45,7 @@ __all__ = [
     "read_secret",
     "redact_url_error",
     "truncate_runes",
+    "wire_url",
 ]
 
 ELLIPSIS = "\u2026"
@@ -125,6 +128,21 @@ def go_query(pairs: Iterable[tuple[str, str | bytes]]) -> str:
 def _query_escape(text: str | bytes) -> str:
     raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
     return urllib.parse.quote_plus(raw, safe="")
+
+
+def wire_url(url: str) -> str:
+    """``url`` as Go puts it on the wire: exactly as built (``go_url``/``go_query``).
+
+    ``HTTPClient.request`` parses a ``str`` with yarl's default requoting, which
+    rewrites escapes Go keeps (``%3A`` in a query becomes ``:``, ``%21`` in a path
+    ``!``). Handing it an already-encoded ``yarl.URL`` (which yarl passes through
+    unchanged) keeps the bytes. URLs with a password stay strings: the client's
+    error texts mask the password by string replacement.
+    """
+    parsed = yarl.URL(url, encoded=True)
+    if parsed.raw_password is not None:
+        return url
+    return cast(str, parsed)
 
 
 def go_url(base: str, path_suffix: str = "", query: Iterable[tuple[str, str]] | None = None) -> str:

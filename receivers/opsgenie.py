@@ -30,7 +30,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import OpsGenieConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_url, key_hash, read_secret, truncate_runes
+from receivers.fields import Renderer, go_url, key_hash, read_secret, truncate_runes, wire_url
 from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import RESOLVED, Data, build_data
@@ -227,7 +227,7 @@ class OpsGenieNotifier:
         headers = {"Content-Type": "application/json", "Authorization": authorization}
         self._stats["requests"] += 1
         response = await self._client.request(
-            request.method, request.url, body=request.body, headers=headers
+            request.method, wire_url(request.url), body=request.body, headers=headers
         )
         self._stats["last_status"] = response.status
         check_status(response, retry_codes=RETRY_CODES)

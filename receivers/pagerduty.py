@@ -31,7 +31,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import PagerdutyConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_quote, key_hash, read_secret, truncate_runes
+from receivers.fields import Renderer, go_quote, key_hash, read_secret, truncate_runes, wire_url
 from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse, check_status
 from receivers.payload import RESOLVED, Data, build_data
@@ -268,7 +268,7 @@ class PagerDutyNotifier:
 
     async def _post(self, url: str, body: bytes) -> None:
         try:
-            response = await self._client.post(url, body, content_type="application/json")
+            response = await self._client.post(wire_url(url), body, content_type="application/json")
         except NotifyError as exc:
             what = "PagerDuty v1" if self.v1 else "PagerDuty"
             raise NotifyError(f"failed to post message to {what}: {exc}", retryable=True) from exc

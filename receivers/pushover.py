@@ -10,8 +10,9 @@ an empty body:
   ``message`` (≤1024 runes, trimmed, ``(no details)`` when empty), ``url``
   (≤512 runes), ``url_title``, ``priority``, ``retry`` and ``expire`` (whole
   seconds), ``sound``;
-* only 5xx and transport errors retry. Transport errors hide the URL (it
-  carries the token): ``Post "<redacted>": ...``.
+* only 5xx and transport errors retry; the answer's body is the error's
+  detail. Transport errors hide the URL (it carries the token):
+  ``Post "<redacted>": ...``.
 
 The endpoint cannot be configured; tests reach a fake through ``http_config.proxy_url``.
 """
@@ -25,7 +26,14 @@ from gossamer.alert import Alert
 from gossamer.config.model import PushoverConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_query, go_trim_space, redact_url_error, truncate_runes
+from receivers.fields import (
+    Renderer,
+    go_query,
+    go_trim_space,
+    redact_url_error,
+    truncate_runes,
+    wire_url,
+)
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import build_data
 
@@ -107,11 +115,11 @@ class PushoverNotifier:
         try:
             url = f"{API_URL}?{go_query(self.parameters(ctx, alerts))}"
             try:
-                response = await self._client.post(url, b"", content_type="text/plain")
+                response = await self._client.post(wire_url(url), b"", content_type="text/plain")
             except NotifyError as exc:  # notify.RedactURL: the query holds the token
                 raise redact_url_error(exc, "POST", url) from exc
             self._stats["last_status"] = response.status
-            check_status(response, "")  # 0.25 passes no body to the retrier
+            check_status(response)
         except NotifyError:
             self._stats["failures"] += 1
             raise

@@ -57,7 +57,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import HTTPClientConfig, SigV4Config, SNSConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_query, go_url, key_hash
+from receivers.fields import Renderer, go_query, go_url, key_hash, wire_url
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse
 from receivers.payload import build_data
 
@@ -328,7 +328,7 @@ class SNSNotifier:
             self._stats["requests"] += 1
             try:
                 response = await self._client.post(
-                    url, body, content_type=CONTENT_TYPE, headers=headers
+                    wire_url(url), body, content_type=CONTENT_TYPE, headers=headers
                 )
             except NotifyError as exc:
                 error = NotifyError(

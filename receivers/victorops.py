@@ -36,6 +36,7 @@ from receivers.fields import (
     read_secret,
     redact_url_error,
     truncate_runes,
+    wire_url,
 )
 from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
@@ -97,7 +98,9 @@ class VictorOpsNotifier:
             url = await self._url(data)
             body = self._payload(data, key_hash(ctx.group_key))
             try:
-                response = await self._client.post(url, body, content_type="application/json")
+                response = await self._client.post(
+                    wire_url(url), body, content_type="application/json"
+                )
             except NotifyError as exc:  # notify.RedactURL: the path holds the API key
                 raise redact_url_error(exc, "POST", url) from exc
             self._stats["last_status"] = response.status

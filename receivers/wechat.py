@@ -30,7 +30,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import WechatConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_url, redact_url_error
+from receivers.fields import Renderer, go_url, redact_url_error, wire_url
 from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse
 from receivers.payload import Data, build_data
@@ -204,7 +204,7 @@ class WechatNotifier:
     async def _request(self, method: str, url: str, body: bytes | None = None) -> HTTPResponse:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
-            response = await self._client.request(method, url, body=body, headers=headers)
+            response = await self._client.request(method, wire_url(url), body=body, headers=headers)
         except NotifyError as exc:  # notify.RedactURL: secrets ride in the query
             raise redact_url_error(exc, method, url) from exc
         self._stats["last_status"] = response.status

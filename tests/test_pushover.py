@@ -96,10 +96,11 @@ async def test_html_flag_renders_the_message_as_html(tmp_path: Path) -> None:
 
 @async_test
 async def test_an_invalid_user_key_is_refused_for_good(tmp_path: Path) -> None:
-    """400 is final, and 0.25 leaves the body out of the error."""
+    """400 is final; Pushover's answer is the error's detail."""
     with pytest.raises(NotifyError) as caught:
         await deliver(Pushover(user="someone-else"), tmp_path)
-    assert (str(caught.value), caught.value.retryable) == ("unexpected status code 400", False)
+    assert str(caught.value).startswith('unexpected status code 400: {"user": "invalid", ')
+    assert not caught.value.retryable
 
 
 @pytest.mark.parametrize(("status", "retryable"), [(500, True), (429, False)])
@@ -109,7 +110,7 @@ async def test_only_server_errors_retry(tmp_path: Path, status: int, retryable: 
     with pytest.raises(NotifyError) as caught:
         await deliver(Pushover(script=[Reply(status, b"{}")]), tmp_path)
     assert (str(caught.value), caught.value.retryable) == (
-        f"unexpected status code {status}",
+        f"unexpected status code {status}: {{}}",
         retryable,
     )
 

@@ -219,3 +219,12 @@ def test_go_json_decode_reports_like_encoding_json() -> None:
     assert go_json_decode(b"  ", whole=False) == (None, "EOF")
     assert go_json_decode(b"", whole=True) == (None, "unexpected end of JSON input")
     assert go_json_decode(b'{"a":', whole=False) == (None, "unexpected EOF")
+
+
+def test_wire_url_keeps_gos_escapes() -> None:
+    """The HTTP client sends the URL as built; yarl would turn %3A into ':'."""
+    from receivers.fields import wire_url
+
+    url = "https://h/a%21b?x=a%3Ab%2Fc+d"
+    assert str(wire_url(url)) == url
+    assert wire_url("https://u:p@h/x?y=%3A") == "https://u:p@h/x?y=%3A"
