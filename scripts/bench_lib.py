@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,7 @@ GOSSAMER = "gossamer"
 KINDS = (REFERENCE, GOSSAMER)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+BLAST_LIMIT = 60.0  # seconds any one load run may take before it stops sending
 now = time.perf_counter
 
 
@@ -116,6 +118,11 @@ def machine_busy_seconds() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
+def process_cpu_seconds() -> float:
+    """CPU seconds this (client) process has used so far."""
+    return time.process_time()  # CLOCK_PROCESS_CPUTIME_ID: ns resolution, unlike os.times()
 
 
 async def wait_cpu_idle(
@@ -303,6 +310,121 @@ async def fetch(port: int, raw: bytes, timeout: float = 30.0) -> HttpMessage:
         return await client.request(raw, timeout)
     finally:
         client.close()
+
+
+# --------------------------------------------------------------------------- load
+
+
+class CpuMeter:
+    """Who used the CPU over a stretch of time: the server tree, this script, everything else."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.machine0 = machine_busy_seconds()
+        self.server0 = read_cpu(pid)
+        self.client0 = process_cpu_seconds()
+        self.started = now()
+
+    def stop(self) -> tuple[float, float, float, float]:
+        """(wall seconds, server CPU, client CPU, other processes' CPU) since creation."""
+        seconds = now() - self.started
+        client_cpu = process_cpu_seconds() - self.client0
+        server_cpu = cpu_seconds_between(self.server0, read_cpu(self.pid))
+        other_cpu = max(0.0, machine_busy_seconds() - self.machine0 - server_cpu - client_cpu)
+        return seconds, server_cpu, client_cpu, other_cpu
+
+
+@dataclass
+class Blast:
+    """Outcome of one load run."""
+
+    seconds: float
+    accepted: int  # items (alerts, silences) in requests answered 200
+    statuses: Counter[int]
+    client_cpu: float  # CPU seconds this script spent during the run
+    other_cpu: float  # CPU seconds neither the server nor this script spent (other load)
+    truncated: bool
+
+    @property
+    def rate(self) -> float:
+        """Accepted items per second."""
+        return self.accepted / self.seconds if self.seconds > 0 else 0.0
+
+
+async def blast_requests(
+    pid: int, port: int, requests: list[tuple[bytes, int]], connections: int
+) -> Blast:
+    """Send every pre-built (request, items) once over `connections` keep-alive connections.
+
+    Each connection takes the next request as soon as its previous reply is in (no
+    pipelining, like Prometheus's notifier). A 200 reply counts the request's items as
+    accepted. Stops sending after BLAST_LIMIT seconds.
+    """
+    clients = [await HttpClient.connect(port) for _ in range(connections)]
+    pending = iter(requests)
+    statuses: Counter[int] = Counter()
+    accepted = 0
+    deadline = now() + BLAST_LIMIT
+    truncated = False
+
+    async def worker(client: HttpClient) -> None:
+        nonlocal accepted, truncated
+        for raw, count in pending:
+            reply = await client.request(raw)
+            statuses[reply.status] += 1
+            accepted += count if reply.status == 200 else 0
+            if now() > deadline:
+                truncated = True
+                return
+
+    meter = CpuMeter(pid)
+    try:
+        await asyncio.gather(*(worker(client) for client in clients))
+    finally:
+        for client in clients:
+            client.close()
+    seconds, _, client_cpu, other_cpu = meter.stop()
+    return Blast(seconds, accepted, statuses, client_cpu, other_cpu, truncated)
+
+
+async def blast(pid: int, port: int, bodies: list[bytes], connections: int) -> Blast:
+    """`POST /api/v2/alerts` every body once; see `blast_requests`."""
+    requests = [(post_alerts_request(port, body), body.count(b'"labels"')) for body in bodies]
+    return await blast_requests(pid, port, requests, connections)
+
+
+@dataclass
+class Timings:
+    """Wall times of one request repeated on one keep-alive connection."""
+
+    first: HttpMessage  # the first reply, kept for sanity checks of its body
+    first_ms: float  # the first request, before any warm-up
+    samples_ms: list[float]  # after warm-up
+
+
+async def time_requests(
+    port: int, raw: bytes, warmup: int, samples: int, timeout: float = 30.0
+) -> Timings:
+    """Send `raw` 1 + (warmup - 1) + samples times; each time is written-to-last-byte-read.
+
+    The first request counts as the first warm-up request; it may take up to `timeout`
+    seconds (a cold cache can make it much slower than the rest).
+    """
+    client = await HttpClient.connect(port)
+    try:
+        started = now()
+        first = await client.request(raw, timeout)
+        first_ms = (first.received - started) * 1000
+        for _ in range(warmup - 1):
+            await client.request(raw, timeout)
+        timings = []
+        for _ in range(samples):
+            started = now()
+            reply = await client.request(raw, timeout)
+            timings.append((reply.received - started) * 1000)
+    finally:
+        client.close()
+    return Timings(first, first_ms, timings)
 
 
 # --------------------------------------------------------------------------- webhook sink
@@ -524,11 +646,6 @@ def alert_batches(
         json.dumps(alerts[i : i + batch], separators=(",", ":")).encode()
         for i in range(0, count, batch)
     ]
-
-
-def process_cpu_seconds() -> float:
-    """CPU seconds this (client) process has used so far."""
-    return time.process_time()  # CLOCK_PROCESS_CPUTIME_ID: ns resolution, unlike os.times()
 
 
 def median(values: Iterable[float]) -> float:

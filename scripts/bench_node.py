@@ -13,12 +13,25 @@ pointing at a sink on this script's loop) and measures:
 4. `GET /api/v2/alerts` latency with N/2 alerts (median after warm-up);
 5. POST-to-webhook latency with `group_wait: 0s`, one new group per sample (fresh node).
 
+The `silences` section (bench_silences.py has the workload in detail) measures, with 10,000
+silences on `alertname="A<i>"` plus one more matcher:
+
+6. creating them with `POST /api/v2/silences`, one per request over several keep-alive
+   connections (silences/s and server CPU per 1,000), the median of --silence-repeat runs;
+7. `GET /api/v2/alerts` with 5N alerts of which about a tenth are silenced: the first
+   request after loading and the median after warm-up (Alertmanager's first one runs a
+   full silence query per alert and takes minutes: most of the section's run time);
+8. ingest of N alerts (a mix with silenced and inhibited ones), distinct then re-sent, with
+   the silences and 100 inhibit rules loaded, in the same runs as 6.
+
 Phases alternate between the kinds so drift on the machine hits both alike. The script also
 measures how much CPU other processes took during ingest and warns when that makes the
 throughput figures suspect (CPU per alert is the steadier figure on a shared box). Traffic
 goes to 127.0.0.1 only; every loop is bounded in count and time. From the repo root:
 
-    python scripts/bench_node.py                  # full comparison, about a minute
+    python scripts/bench_node.py                      # full comparison, about five minutes
+    python scripts/bench_node.py --section node       # the original figures, about a minute
+    python scripts/bench_node.py --section silences   # silence and inhibition figures only
     python scripts/bench_node.py --only reference --alerts 2000 --json /tmp/bench.json
 
 Exit status: 0, or 1 when a measurement failed or a server rejected requests.
@@ -35,7 +48,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,34 +55,36 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib import (
+    BLAST_LIMIT,
     GOSSAMER,
     KINDS,
     REFERENCE,
     REPO_ROOT,
+    Blast,
     HttpClient,
     HttpMessage,
     Node,
     NodeStartError,
     WebhookSink,
     alert_batches,
+    blast,
     build_request,
     cpu_seconds_between,
-    machine_busy_seconds,
     make_alert,
     median,
     now,
     post_alerts_request,
-    process_cpu_seconds,
     read_cpu,
     reference_binary,
     rfc3339,
     rss_bytes,
+    time_requests,
     wait_cpu_idle,
 )
+from bench_silences import inhibit_rules_yaml, phase_silenced_get, phase_silenced_ingest
 
 BATCH = 64
 MIB = 1024 * 1024
-BLAST_LIMIT = 60.0  # seconds any one load run may take before it stops sending
 WEBHOOK_TIMEOUT = 5.0
 OTHER_LOAD_WARNING = 0.15  # share of a core other processes may use before figures are suspect
 
@@ -89,6 +103,9 @@ receivers:
       - url: http://127.0.0.1:{sink_port}/hook
         send_resolved: false
 """
+NODE = "node"  # section: the original single-node figures
+SILENCES = "silences"  # section: silence and inhibition figures (bench_silences.py)
+SECTIONS = (NODE, SILENCES)
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,10 @@ class Settings:
     resend_passes: int
     samples: int
     repeat: int
+    sections: tuple[str, ...] = SECTIONS
+    silences: int = 10_000
+    inhibit_rules: int = 100
+    silence_repeat: int = 3
     warmup: int = 3
 
     @property
@@ -123,6 +144,7 @@ class Metric:
     unit: str
     digits: int
     target: tuple[str, float] | None = None  # (">=" or "<=", ratio)
+    section: str = NODE
 
     def met(self, ratio: float | None) -> bool | None:
         """Whether `ratio` meets the target (None when there is no target or ratio)."""
@@ -133,7 +155,12 @@ class Metric:
 
 
 def metrics(s: Settings) -> list[Metric]:
-    """The rows of the result table, labelled with this run's sizes."""
+    """The rows of the result table for this run's sections, labelled with its sizes."""
+    return [m for m in all_metrics(s) if m.section in s.sections]
+
+
+def all_metrics(s: Settings) -> list[Metric]:
+    """Every row the script knows, labelled with this run's sizes."""
     return [
         Metric("ingest_distinct", f"ingest, {s.alerts:,} distinct", "alerts/s", 0, (">=", 2.0)),
         Metric(
@@ -151,7 +178,35 @@ def metrics(s: Settings) -> list[Metric]:
         Metric("rss_large", f"RSS with {s.large:,} alerts", "MiB", 1, ("<=", 0.5)),
         Metric("get_ms", f"GET /api/v2/alerts, {s.small:,} alerts, median", "ms", 2, ("<=", 0.2)),
         Metric("webhook_ms", "POST-to-webhook, group_wait 0s, median", "ms", 2, ("<=", 1.0)),
+        *silence_metrics(s),
     ]
+
+
+def silence_metrics(s: Settings) -> list[Metric]:
+    """The `silences` section's rows; the target is parity with the reference."""
+    up, down = (">=", 1.0), ("<=", 1.0)
+    rows = [
+        ("silences_create", f"create {s.silences:,} silences", "silences/s", 0, up),
+        ("silences_create_cpu", "server CPU per 1,000 silences created", "ms", 1, down),
+        (
+            "silenced_get_ms",
+            f"GET /api/v2/alerts, {s.large:,} alerts + silences, median",
+            "ms",
+            1,
+            down,
+        ),
+        ("silenced_get_first_ms", "  same, first GET after loading", "ms", 1, None),
+        ("silenced_ingest_distinct", f"silenced ingest, {s.alerts:,} distinct", "alerts/s", 0, up),
+        (
+            "silenced_ingest_resent",
+            f"silenced ingest, same re-sent x{s.resend_passes}",
+            "alerts/s",
+            0,
+            up,
+        ),
+        ("silenced_cpu_all", "server CPU per 1,000 alerts, silenced ingest", "ms", 2, down),
+    ]
+    return [Metric(*row, section=SILENCES) for row in rows]
 
 
 @dataclass
@@ -166,10 +221,11 @@ class Bench:
     waiters: dict[str, asyncio.Future[float]] = field(default_factory=dict)
     nodes_started: int = 0
 
-    def config(self, group_wait: str) -> str:
+    def config(self, group_wait: str, inhibit_rules: int = 0) -> str:
         """An alertmanager.yml whose only receiver is this run's webhook sink."""
         assert self.sink is not None
-        return CONFIG.format(group_wait=group_wait, sink_port=self.sink.port)
+        config = CONFIG.format(group_wait=group_wait, sink_port=self.sink.port)
+        return config + inhibit_rules_yaml(inhibit_rules)
 
     def on_webhook(self, message: HttpMessage) -> None:
         """Sink callback (on the loop): resolve the latency waiter named by an alertname."""
@@ -182,78 +238,22 @@ class Bench:
             if waiter is not None and not waiter.done():
                 waiter.set_result(message.received)
 
-    async def node(self, kind: str, group_wait: str = "10m") -> Node:
+    async def node(self, kind: str, group_wait: str = "10m", inhibit_rules: int = 0) -> Node:
         """Start a fresh node of `kind` in its own directory."""
         self.nodes_started += 1
         workdir = self.root / f"{self.nodes_started:02d}-{kind}"
-        return await Node(kind, self.config(group_wait), workdir).start()
+        return await Node(kind, self.config(group_wait, inhibit_rules), workdir).start()
+
+    def check(self, kind: str, what: str, result: Blast) -> None:
+        """Record rejected requests or a truncated load run as errors of `kind`."""
+        rejected = {code: n for code, n in result.statuses.items() if code != 200}
+        if rejected:
+            self.errors.setdefault(kind, []).append(f"{what}: non-200 replies {rejected}")
+        if result.truncated:
+            self.errors.setdefault(kind, []).append(f"{what}: stopped after {BLAST_LIMIT:.0f}s")
 
 
 # --------------------------------------------------------------------------- load
-
-
-@dataclass
-class Blast:
-    """Outcome of one load run."""
-
-    seconds: float
-    accepted_alerts: int
-    statuses: Counter[int]
-    client_cpu: float  # CPU seconds this script spent during the run
-    other_cpu: float  # CPU seconds neither the server nor this script spent (other load)
-    truncated: bool
-
-    @property
-    def rate(self) -> float:
-        """Accepted alerts per second."""
-        return self.accepted_alerts / self.seconds if self.seconds > 0 else 0.0
-
-
-async def blast(pid: int, port: int, bodies: list[bytes], connections: int) -> Blast:
-    """POST every body once over `connections` keep-alive connections, as fast as they answer.
-
-    Requests are pre-built; each connection takes the next one as soon as its previous reply
-    is in (no pipelining, like Prometheus's notifier). Stops sending after BLAST_LIMIT.
-    """
-    requests = [(post_alerts_request(port, body), body.count(b'"labels"')) for body in bodies]
-    clients = [await HttpClient.connect(port) for _ in range(connections)]
-    pending = iter(requests)
-    statuses: Counter[int] = Counter()
-    accepted = 0
-    deadline = now() + BLAST_LIMIT
-    truncated = False
-
-    async def worker(client: HttpClient) -> None:
-        nonlocal accepted, truncated
-        for raw, count in pending:
-            reply = await client.request(raw)
-            statuses[reply.status] += 1
-            accepted += count if reply.status == 200 else 0
-            if now() > deadline:
-                truncated = True
-                return
-
-    machine0, server0, client0 = machine_busy_seconds(), read_cpu(pid), process_cpu_seconds()
-    started = now()
-    try:
-        await asyncio.gather(*(worker(client) for client in clients))
-    finally:
-        for client in clients:
-            client.close()
-    seconds = now() - started
-    client_cpu = process_cpu_seconds() - client0
-    server_cpu = cpu_seconds_between(server0, read_cpu(pid))
-    other_cpu = max(0.0, machine_busy_seconds() - machine0 - server_cpu - client_cpu)
-    return Blast(seconds, accepted, statuses, client_cpu, other_cpu, truncated)
-
-
-def check_blast(bench: Bench, kind: str, what: str, result: Blast) -> None:
-    """Record rejected requests or a truncated run as errors of `kind`."""
-    rejected = {code: n for code, n in result.statuses.items() if code != 200}
-    if rejected:
-        bench.errors.setdefault(kind, []).append(f"{what}: non-200 replies {rejected}")
-    if result.truncated:
-        bench.errors.setdefault(kind, []).append(f"{what}: stopped after {BLAST_LIMIT:.0f}s")
 
 
 async def settled_rss(pid: int, limit: float = 3.0) -> int:
@@ -278,7 +278,7 @@ async def phase_ingest(bench: Bench, kind: str) -> dict[str, Any]:
     node = await bench.node(kind)
     try:
         port, pid = node.port, node.pid
-        check_blast(bench, kind, "warm-up", await blast(pid, port, alert_batches("Warm", 512), 4))
+        bench.check(kind, "warm-up", await blast(pid, port, alert_batches("Warm", 512), 4))
         await wait_cpu_idle(pid)
         bodies = alert_batches("Bench", s.alerts)
         cpu0 = read_cpu(pid)
@@ -288,18 +288,18 @@ async def phase_ingest(bench: Bench, kind: str) -> dict[str, Any]:
         cpu2 = await wait_cpu_idle(pid)
     finally:
         node.stop()
-    check_blast(bench, kind, "ingest distinct", distinct)
-    check_blast(bench, kind, "ingest re-sent", resent)
+    bench.check(kind, "ingest distinct", distinct)
+    bench.check(kind, "ingest re-sent", resent)
     cpu_distinct = cpu_seconds_between(cpu0, cpu1)
     cpu_resent = cpu_seconds_between(cpu1, cpu2)
-    accepted = distinct.accepted_alerts + resent.accepted_alerts
+    accepted = distinct.accepted + resent.accepted
     seconds = distinct.seconds + resent.seconds
     per_1k = 1000 * 1000  # seconds -> ms, per alert -> per 1,000 alerts
     return {
         "ingest_distinct": distinct.rate,
         "ingest_resent": resent.rate,
-        "cpu_distinct": cpu_distinct * per_1k / max(1, distinct.accepted_alerts),
-        "cpu_resent": cpu_resent * per_1k / max(1, resent.accepted_alerts),
+        "cpu_distinct": cpu_distinct * per_1k / max(1, distinct.accepted),
+        "cpu_resent": cpu_resent * per_1k / max(1, resent.accepted),
         "cpu_all": (cpu_distinct + cpu_resent) * per_1k / max(1, accepted),
         "client_cpu_share": (distinct.client_cpu + resent.client_cpu) / seconds,
         "other_cpu_share": (distinct.other_cpu + resent.other_cpu) / seconds,
@@ -314,7 +314,7 @@ async def phase_small(bench: Bench, kind: str) -> dict[str, Any]:
     try:
         result: dict[str, Any] = {"rss_idle": await settled_rss(node.pid) / MIB}
         loaded = await blast(node.pid, node.port, alert_batches("Small", s.small), s.connections)
-        check_blast(bench, kind, f"load {s.small}", loaded)
+        bench.check(kind, f"load {s.small}", loaded)
         await wait_cpu_idle(node.pid, limit=15.0)
         result["rss_small"] = await settled_rss(node.pid) / MIB
         result.update(await get_latency(node, s))
@@ -326,22 +326,12 @@ async def phase_small(bench: Bench, kind: str) -> dict[str, Any]:
 async def get_latency(node: Node, s: Settings) -> dict[str, Any]:
     """Median wall time of GET /api/v2/alerts (request written to last body byte read)."""
     raw = build_request("GET", "/api/v2/alerts", node.port, headers={"Accept": "application/json"})
-    client = await HttpClient.connect(node.port)
-    timings = []
-    try:
-        first = await client.request(raw)
-        seen = len(json.loads(first.body)) if first.status == 200 else -first.status
-        for _ in range(s.warmup - 1):
-            await client.request(raw)
-        for _ in range(s.samples):
-            started = now()
-            reply = await client.request(raw)
-            timings.append((reply.received - started) * 1000)
-    finally:
-        client.close()
+    timings = await time_requests(node.port, raw, s.warmup, s.samples)
+    first = timings.first
+    seen = len(json.loads(first.body)) if first.status == 200 else -first.status
     return {
-        "get_ms": median(timings),
-        "get_ms_samples": timings,
+        "get_ms": median(timings.samples_ms),
+        "get_ms_samples": timings.samples_ms,
         "get_alerts_seen": seen,
         "get_bytes": len(first.body),
     }
@@ -353,7 +343,7 @@ async def phase_large(bench: Bench, kind: str) -> dict[str, Any]:
     node = await bench.node(kind)
     try:
         loaded = await blast(node.pid, node.port, alert_batches("Large", s.large), s.connections)
-        check_blast(bench, kind, f"load {s.large}", loaded)
+        bench.check(kind, f"load {s.large}", loaded)
         await wait_cpu_idle(node.pid, limit=20.0)
         return {"rss_large": await settled_rss(node.pid) / MIB, "ingest_large": loaded.rate}
     finally:
@@ -406,13 +396,16 @@ async def one_webhook(bench: Bench, client: HttpClient, port: int, name: str) ->
 
 Phase = Callable[[Bench, str], Awaitable[dict[str, Any]]]
 
-# (title, measurement, repeated): a repeated phase runs --repeat times on fresh nodes, kinds
-# alternating, and reports the median of each figure; the short ingest runs need that most.
-PHASES: list[tuple[str, Phase, bool]] = [
-    ("ingest", phase_ingest, True),
-    ("memory+GET", phase_small, False),
-    ("memory large", phase_large, False),
-    ("webhook latency", phase_webhook, False),
+# (section, title, measurement, repeated): a repeated phase runs --repeat (--silence-repeat
+# in the silences section) times on fresh nodes, kinds alternating, and reports the median of
+# each figure; the short ingest runs need that most.
+PHASES: list[tuple[str, str, Phase, bool]] = [
+    (NODE, "ingest", phase_ingest, True),
+    (NODE, "memory+GET", phase_small, False),
+    (NODE, "memory large", phase_large, False),
+    (NODE, "webhook latency", phase_webhook, False),
+    (SILENCES, "silences+ingest", phase_silenced_ingest, True),
+    (SILENCES, "silenced GET", phase_silenced_get, False),
 ]
 
 
@@ -426,9 +419,12 @@ async def run(settings: Settings) -> Bench:
         bench.sink = await WebhookSink(bench.on_webhook).start()
         dead: set[str] = set()
         try:
-            for title, phase, repeated in PHASES:
+            for section, title, phase, repeated in PHASES:
+                if section not in settings.sections:
+                    continue
                 runs: dict[str, list[dict[str, Any]]] = {}
-                for attempt in range(settings.repeat if repeated else 1):
+                repeat = settings.repeat if section == NODE else settings.silence_repeat
+                for attempt in range(repeat if repeated else 1):
                     for kind in settings.kinds:
                         if kind in dead:
                             continue
@@ -520,13 +516,26 @@ def render_table(bench: Bench) -> str:
 def render_notes(bench: Bench) -> str:
     """Sanity figures under the table: spread of repeated runs, CPU shares, GET sizes, errors."""
     lines, warnings = [], []
+    s = bench.settings
+    if SILENCES in s.sections:
+        lines.append(
+            f"silences section: {s.silences:,} silences loaded throughout; silenced ingest also"
+            f" has {s.inhibit_rules} inhibit rules (see bench_silences.py for the alert mix)"
+        )
     for kind, result in bench.results.items():
         lines += [f"{kind}: {line}" for line in kind_notes(bench.settings, result)]
-        if result.get("other_cpu_share", 0.0) > OTHER_LOAD_WARNING:
-            warnings.append(
-                f"{kind}: other processes used {result['other_cpu_share']:.0%} of a core during"
-                " ingest; ingest and CPU figures are suspect, rerun on a quiet machine"
-            )
+        lines += [f"{kind}: {line}" for line in silence_notes(bench.settings, result)]
+        for key, what in (
+            ("other_cpu_share", "ingest"),
+            ("silences_other_cpu_share", "silences+ingest"),
+            ("silenced_get_other_cpu_share", "silenced GET"),
+        ):
+            if result.get(key, 0.0) > OTHER_LOAD_WARNING:
+                warnings.append(
+                    f"{kind}: other processes used {result[key]:.0%} of a core during the"
+                    f" {what} runs; their rates, times and CPU figures are suspect, rerun on a"
+                    " quiet machine"
+                )
     lines += [f"WARNING {warning}" for warning in warnings]
     for kind, errors in bench.errors.items():
         for error in errors:
@@ -559,6 +568,41 @@ def kind_notes(s: Settings, result: dict[str, Any]) -> list[str]:
         notes.append(
             f"GET returned {result['get_alerts_seen']:,} alerts in {result['get_bytes']:,} B;"
             f" loading {s.large:,} alerts ran at {result.get('ingest_large', 0):,.0f}/s"
+        )
+    return notes
+
+
+def silence_notes(s: Settings, result: dict[str, Any]) -> list[str]:
+    """Note lines for one kind's `silences` section results."""
+    notes = []
+    runs = result.get("silences+ingest_runs", [])
+    if len(runs) > 1:
+        spread = {
+            "silences/s": ", ".join(f"{run['silences_create']:,.0f}" for run in runs),
+            "distinct alerts/s": ", ".join(
+                f"{run['silenced_ingest_distinct']:,.0f}" for run in runs
+            ),
+            "re-sent alerts/s": ", ".join(f"{run['silenced_ingest_resent']:,.0f}" for run in runs),
+        }
+        notes.append(
+            f"{len(runs)} silences+ingest runs: " + "; ".join(f"{k} {v}" for k, v in spread.items())
+        )
+    if "silences_client_cpu_share" in result:
+        notes.append(
+            f"during the silence and silenced-ingest loads the load generator used"
+            f" {result['silences_client_cpu_share']:.0%} of a core,"
+            f" other processes {result['silences_other_cpu_share']:.0%}"
+        )
+    if "silenced_get_seen" in result:
+        samples = ", ".join(f"{ms:,.0f}" for ms in result["silenced_get_ms_samples"])
+        notes.append(
+            f"silenced GET returned {result['silenced_get_seen']:,} alerts,"
+            f" {result['silenced_get_silenced']:,} silenced, in {result['silenced_get_bytes']:,} B"
+            f" (samples ms: {samples}); on that node {s.silences:,} silences were created at"
+            f" {result['silenced_get_create']:,.0f}/s and {s.large:,} alerts loaded at"
+            f" {result['silenced_get_load']:,.0f}/s; during the GETs the load generator used"
+            f" {result['silenced_get_client_cpu_share']:.0%} of a core, other processes"
+            f" {result['silenced_get_other_cpu_share']:.0%}"
         )
     return notes
 
@@ -609,13 +653,35 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, Path | None]:
     parser.add_argument("--resend-passes", type=int, default=3, help="re-send passes (3)")
     parser.add_argument("--samples", type=int, default=20, help="latency samples (20)")
     parser.add_argument("--repeat", type=int, default=5, help="ingest runs, median (5)")
+    parser.add_argument(
+        "--section",
+        choices=(*SECTIONS, "all"),
+        default="all",
+        help="measure only the original node figures or only the silence/inhibition ones",
+    )
+    parser.add_argument("--silences", type=int, default=10_000, help="silences (10000)")
+    parser.add_argument("--inhibit-rules", type=int, default=100, help="inhibit rules (100)")
+    parser.add_argument(
+        "--silence-repeat", type=int, default=3, help="silences+ingest runs, median (3)"
+    )
     parser.add_argument("--json", type=Path, help="write all results to this file")
     args = parser.parse_args(argv)
     counts = (args.connections, args.resend_passes, args.samples, args.repeat)
-    if args.alerts < BATCH or min(counts) < 1:
+    if args.alerts < BATCH or min(counts) < 1 or args.silence_repeat < 1:
         parser.error("--alerts must be >= 64; the other counts >= 1")
+    if args.silences < 1 or args.inhibit_rules < 0:
+        parser.error("--silences must be >= 1 and --inhibit-rules >= 0")
     kinds = (args.only,) if args.only else KINDS
-    settings = Settings(kinds, args.alerts, *counts)
+    sections = SECTIONS if args.section == "all" else (args.section,)
+    settings = Settings(
+        kinds,
+        args.alerts,
+        *counts,
+        sections=sections,
+        silences=args.silences,
+        inhibit_rules=args.inhibit_rules,
+        silence_repeat=args.silence_repeat,
+    )
     return settings, args.json
 
 
