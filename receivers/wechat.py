@@ -9,9 +9,11 @@ Follows Alertmanager 0.25's ``notify/wechat`` (config.md §5.6):
 * the message is ``POST <api_url>message/send?access_token=<token>`` with
   ``{text|markdown: {content}, touser, toparty, totag, agentid, safe: "0",
   msgtype}`` (Go encodes both ``text`` and ``markdown``, one of them empty);
-* any status but 200 is a retryable ``unexpected status code <N>``; then the
-  JSON answer decides: ``errcode`` 0 is success, 42001 (token expired) drops
-  the token and retries, anything else is final with ``errmsg`` as the error;
+* any status but 200 is a retryable ``unexpected status code <N>``, an answer
+  that is not JSON a retryable decoding error; then 0.25 reads the answer's
+  ``code``/``error`` fields, not WeChat's ``errcode``/``errmsg`` (a bug of
+  0.25 kept for fidelity, see ``RESPONSE_CODE``): no ``code`` or 0 is
+  success, 42001 drops the token and retries, anything else is final;
 * transport errors are retryable and hide the URL (it carries secrets).
 """
 
@@ -41,6 +43,10 @@ INTEGRATION = "wechat"
 #: Alertmanager refreshes the cached access token after two hours.
 TOKEN_LIFETIME = 2 * 3600.0
 TOKEN_EXPIRED = 42001
+#: The answer's fields as 0.25 reads them. WeChat answers ``errcode``/``errmsg``,
+#: but 0.25 decodes ``code``/``error`` (fixed in later releases), so a WeChat
+#: refusal reads as success and only a ``code`` field can fail a notification.
+RESPONSE_CODE, RESPONSE_ERROR = "code", "error"
 
 
 class _Content(msgspec.Struct):
@@ -89,6 +95,24 @@ def _go_type(value: Any) -> str:
         return f"number {value}"
     names: dict[type, str] = {str: "string", list: "array", dict: "object"}
     return names.get(type(value), "value")
+
+
+def _struct_fields(value: Any, go_type: str, names: set[str]) -> dict[str, Any] | str:
+    """The values ``encoding/json`` would put in a struct with JSON fields ``names``
+    (keys matched case-insensitively, the last match winning), or the error for a
+    JSON value that is not an object (``null`` decodes to nothing)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return (
+            f"json: cannot unmarshal {_go_type(value).split()[0]} into Go value of type {go_type}"
+        )
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = key if key in names else key.lower()
+        if name in names:
+            out[name] = item
+    return out
 
 
 def _type_error(value: Any, field: str, go_type: str) -> str:
@@ -166,7 +190,10 @@ class WechatNotifier:
         self._stats["token_fetches"] += 1
         response = await self._request("GET", go_url(self.config.api_url, "gettoken", query))
         answer, problem = go_json_decode(response.body, whole=False)
-        token = answer.get("access_token") if isinstance(answer, dict) else None
+        fields = _struct_fields(answer, "wechat.token", {"access_token"})
+        if problem is None and isinstance(fields, str):
+            problem = fields
+        token = fields.get("access_token") if isinstance(fields, dict) else None
         if problem is None and not isinstance(token, str | None):
             problem = _type_error(token, "token.access_token", "string")
         if problem is not None:
@@ -214,13 +241,15 @@ class WechatNotifier:
         if response.status != 200:
             raise NotifyError(f"unexpected status code {response.status}", retryable=True)
         answer, problem = go_json_decode(response.body, whole=True)
-        if not isinstance(answer, dict):
-            answer = {}
-        code, text = answer.get("errcode") or 0, answer.get("errmsg") or ""
+        fields = _struct_fields(answer, "wechat.weChatResponse", {RESPONSE_CODE, RESPONSE_ERROR})
+        if problem is None and isinstance(fields, str):
+            problem = fields
+        values = fields if isinstance(fields, dict) else {}
+        code, text = values.get(RESPONSE_CODE) or 0, values.get(RESPONSE_ERROR) or ""
         if problem is None and (not isinstance(code, int) or isinstance(code, bool)):
-            problem = _type_error(code, "weChatResponse.errcode", "int")
+            problem = _type_error(code, f"weChatResponse.{RESPONSE_CODE}", "int")
         if problem is None and not isinstance(text, str):
-            problem = _type_error(text, "weChatResponse.errmsg", "string")
+            problem = _type_error(text, f"weChatResponse.{RESPONSE_ERROR}", "string")
         if problem is not None:
             raise NotifyError(problem, retryable=True)
         if code == 0:

@@ -113,16 +113,31 @@ async def test_the_token_is_reused_for_two_hours_then_refreshed() -> None:
 
 
 @async_test
-async def test_an_expired_token_is_dropped_and_the_send_retried() -> None:
-    """errcode 42001: retryable with errmsg; the next attempt fetches a new token."""
+async def test_wechats_own_errcode_goes_unnoticed_as_in_0_25() -> None:
+    """0.25 reads ``code``/``error``, not WeChat's ``errcode``: an expired token's
+    refusal counts as delivered and the token stays cached."""
     fake = WeChat()
     with ServiceServer(fake) as server:
         n = notifier(server)
         await n.notify(context(), [make_alert(1)])
         fake.expire_tokens()
+        await n.notify(context(), [make_alert(1)])
+        await n.close()
+    assert (n.statistics()["token_fetches"], len(fake.accepted)) == (1, 1)
+
+
+@async_test
+async def test_code_42001_drops_the_token_and_retries() -> None:
+    """An answer with ``code`` 42001: retryable with ``error``; the next attempt
+    fetches a new token."""
+    fake = WeChat()
+    with ServiceServer(fake) as server:
+        n = notifier(server)
+        await n.notify(context(), [make_alert(1)])
+        fake.script.append(Reply(200, b'{"code":42001,"error":"token expired"}'))
         with pytest.raises(NotifyError) as caught:
             await n.notify(context(), [make_alert(1)])
-        assert (str(caught.value), caught.value.retryable) == ("access_token expired", True)
+        assert (str(caught.value), caught.value.retryable) == ("token expired", True)
         await n.notify(context(), [make_alert(1)])
         await n.close()
     assert n.statistics()["token_fetches"] == 2
@@ -143,19 +158,21 @@ async def test_a_wrong_corp_id_is_final_and_names_it() -> None:
 @pytest.mark.parametrize(
     ("reply", "message", "retryable"),
     [
-        (Reply(200, b'{"errcode":40014,"errmsg":"invalid access_token"}'), "invalid access_token", False),
+        (Reply(200, b'{"errcode":40014,"errmsg":"invalid access_token"}'), None, False),
+        (Reply(200, b'{"Code":60020,"error":"not allowed"}'), "not allowed", False),
+        (Reply(200, b"[1]"), "json: cannot unmarshal array into Go value of type wechat.weChatResponse", True),
         (Reply(404, b"{}"), "unexpected status code 404", True),
         (Reply(500, b"{}"), "unexpected status code 500", True),
         (Reply(200, b"<html>"), "invalid character '<' looking for beginning of value", True),
-        (Reply(200, b'{"errcode":"0"}'), "json: cannot unmarshal string into Go struct field weChatResponse.errcode of type int", True),
-        (Reply(200, b'{"errcode":null}'), None, False),
+        (Reply(200, b'{"code":"0"}'), "json: cannot unmarshal string into Go struct field weChatResponse.code of type int", True),
+        (Reply(200, b'{"code":null}'), None, False),
     ],
 )  # fmt: skip
 @async_test
 async def test_the_send_answer_decides_success_and_retry(
     reply: Reply, message: str | None, retryable: bool
 ) -> None:
-    """Non-200 always retries; then errcode: 0 success, 42001 retry, others final."""
+    """Non-200 always retries; then ``code`` (not ``errcode``): 0 success, others final."""
     fake = WeChat()
     with ServiceServer(fake) as server:
         n = notifier(server)

@@ -198,6 +198,14 @@ class Rig:
     async def send(self, name: str, index: int = 0, **kwargs: Any) -> NotifyError | None:
         """Send flush ``index`` of case ``name`` with gossamer; the error, if it failed.
         ``kwargs`` go to the notifier (clocks, sleeps)."""
+        (error,) = await self.send_flushes(name, [index], **kwargs)
+        return error
+
+    async def send_flushes(
+        self, name: str, indexes: list[int], **kwargs: Any
+    ) -> list[NotifyError | None]:
+        """Send several flushes of case ``name`` through one notifier (state such as a
+        cached token carries over, as in one Alertmanager process)."""
         module, cls_name = REGISTRY[self.kind]
         cls = getattr(importlib.import_module(module), cls_name)
         pool = HTTPClientPool()
@@ -209,15 +217,19 @@ class Rig:
             templates=self.templates,
             **kwargs,
         )
-        ctx, alerts = self.flush(name, index)
+        errors: list[NotifyError | None] = []
         try:
-            await notifier.notify(ctx, alerts)
-        except NotifyError as exc:
-            return exc
+            for index in indexes:
+                ctx, alerts = self.flush(name, index)
+                try:
+                    await notifier.notify(ctx, alerts)
+                    errors.append(None)
+                except NotifyError as exc:
+                    errors.append(exc)
         finally:
             await notifier.close()
             await pool.close()
-        return None
+        return errors
 
     def failure(self, name: str) -> tuple[str, bool]:
         """The reference's first failure for case ``name``: ``(error text, retryable)``."""

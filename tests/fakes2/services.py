@@ -218,40 +218,41 @@ class Pushover(Fake):
 
 @dataclass
 class WeChat(Fake):
-    """``gettoken`` hands out tokens for one corp id/secret; ``message/send`` needs a live one."""
+    """``gettoken`` hands out the current token for one corp id/secret (the same one
+    until it expires, as WeChat does); ``message/send`` needs the current token."""
 
     corp_id: str = "corp"
     secret: str = "s3cret"
-    tokens: list[str] = field(default_factory=list)
+    generation: int = 1
+    fetches: int = 0
+
+    @property
+    def token(self) -> str:
+        return f"tok{self.generation}"
 
     def answer(self, req: Recorded) -> Reply:
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(req.query).items()}
         if req.path.endswith("/gettoken"):
+            self.fetches += 1
             if query.get("corpid") != self.corp_id:
                 return _json_reply(200, {"errcode": 40013, "errmsg": "invalid corpid"})
             if query.get("corpsecret") != self.secret:
                 return _json_reply(200, {"errcode": 40001, "errmsg": "invalid credential"})
-            self.tokens.append(f"tok{len(self.tokens) + 1}")
-            body = {
-                "errcode": 0,
-                "errmsg": "ok",
-                "access_token": self.tokens[-1],
-                "expires_in": 7200,
-            }
+            body = {"errcode": 0, "errmsg": "ok", "access_token": self.token, "expires_in": 7200}
             return _json_reply(200, body)
         if req.path.endswith("/message/send"):
-            token = query.get("access_token")
-            if not token or token not in self.tokens:
+            token = query.get("access_token", "")
+            if not token.startswith("tok"):
                 return _json_reply(200, {"errcode": 40014, "errmsg": "invalid access_token"})
-            if token != self.tokens[-1]:
+            if token != self.token:
                 return _json_reply(200, {"errcode": 42001, "errmsg": "access_token expired"})
             self.accepted.append(_decode(req))
             return _json_reply(200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""})
         return Reply(404, b"not found")
 
     def expire_tokens(self) -> None:
-        """Every token handed out so far is expired (a fresh one is needed)."""
-        self.tokens.append("unissued")
+        """The current token expires; the next ``gettoken`` hands out a new one."""
+        self.generation += 1
 
 
 # --- Amazon SNS --------------------------------------------------------------------
