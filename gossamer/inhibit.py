@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from gossamer.alert import Alert
 from gossamer.config import InhibitRule
-from gossamer.matchers import Matcher, matches_all
+from gossamer.matchers import Matcher, MatchType, matches_all
 
 EqualKey = tuple[str, ...]
 
@@ -57,23 +57,61 @@ class CompiledRule:
         return sum(len(a) for a in self.sources.values())
 
 
+class RuleIndex:
+    """Rules filed under one equality matcher of one side, so a label set is only
+    checked against rules that could match it (most rules name an ``alertname``)."""
+
+    def __init__(self, rules: Sequence[CompiledRule], side: str) -> None:
+        self.by_pair: dict[tuple[str, str], list[tuple[int, CompiledRule]]] = {}
+        self.always: list[tuple[int, CompiledRule]] = []
+        for order, rule in enumerate(rules):
+            key = _equality_key(getattr(rule, side))
+            if key is None:
+                self.always.append((order, rule))
+            else:
+                self.by_pair.setdefault(key, []).append((order, rule))
+
+    def candidates(self, labels: Mapping[str, str]) -> list[CompiledRule]:
+        """Rules whose filed matcher the labels satisfy, in config order."""
+        found = list(self.always)
+        if self.by_pair:
+            for pair in labels.items():
+                found += self.by_pair.get(pair, ())
+        found.sort(key=lambda entry: entry[0])
+        return [rule for _, rule in found]
+
+
+def _equality_key(matchers: Sequence[Matcher]) -> tuple[str, str] | None:
+    """A non-empty ``=`` matcher to file a rule under (``alertname`` preferred)."""
+    equal = [m for m in matchers if m.type is MatchType.EQUAL and m.value != ""]
+    if not equal:
+        return None
+    best = next((m for m in equal if m.name == "alertname"), equal[0])
+    return best.name, best.value
+
+
 class Inhibitor:
-    """Every rule of a config; ``mutes`` answers for one label set."""
+    """Every rule of a config; ``inhibited_by`` answers for one label set."""
 
     def __init__(self, rules: Iterable[InhibitRule]) -> None:
         self.rules = [CompiledRule(r) for r in rules]
+        self._sources = RuleIndex(self.rules, "source")
+        self._targets = RuleIndex(self.rules, "target")
 
     def observe(self, alerts: Iterable[Alert]) -> None:
-        """Feed stored alerts (the store subscription) into every rule's source cache."""
+        """Feed stored alerts (the store subscription) into the source caches of the
+        rules whose source side they could match."""
         if not self.rules:
             return
         for alert in alerts:
-            for rule in self.rules:
+            for rule in self._sources.candidates(alert.labels):
                 rule.observe(alert)
 
     def inhibited_by(self, labels: Mapping[str, str], now_ns: int) -> int | None:
         """The first rule's (config order) inhibiting alert, or None."""
-        for rule in self.rules:
+        if not self.rules:
+            return None
+        for rule in self._targets.candidates(labels):
             fp = rule.inhibitor_of(labels, now_ns)
             if fp is not None:
                 return fp

@@ -75,3 +75,27 @@ def test_inhibited_alerts_are_not_notified_while_a_control_alert_is(tmp_path: Pa
         assert [a.labels["alertname"] for a in alerts] == ["Src"]
     finally:
         rig.close()
+
+
+ORDERED = """
+route: {receiver: hook}
+receivers: [{name: hook}]
+inhibit_rules:
+  - source_matchers: [alertname="Second"]
+    target_matchers: [alertname="T"]
+  - source_matchers: [alertname="First"]
+    target_matchers: [severity=~"warn.*"]
+  - source_matchers: [severity!="none"]
+    target_matchers: [alertname="Other"]
+"""
+
+
+def test_indexed_rules_keep_config_order_and_rules_without_equality_matchers() -> None:
+    """The rule index only skips rules that cannot match; the first rule in config order wins."""
+    second, first = alert({"alertname": "Second"}), alert({"alertname": "First"})
+    inh = Inhibitor(parse_config(ORDERED).inhibit_rules)
+    inh.observe([first, second, alert({"alertname": "Any", "severity": "x"})])
+    assert inh.inhibited_by({"alertname": "T", "severity": "warning"}, NOW) == second.fingerprint
+    assert inh.inhibited_by({"alertname": "U", "severity": "warning"}, NOW) == first.fingerprint
+    assert inh.inhibited_by({"alertname": "Other"}, NOW) is not None
+    assert inh.inhibited_by({"alertname": "U"}, NOW) is None
