@@ -24,7 +24,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import go_quote
+from receivers.fields import go_quote, wire_url
 from receivers.http import DEFAULT_POOL, HTTPClientPool, HTTPResponse
 from receivers.payload import Data, build_data
 
@@ -206,7 +206,8 @@ class JSONNotifier:
         """``notify.PostJSON``; transport errors are retryable, their URL redacted
         when ``redact`` (``notify.RedactURL``)."""
         try:
-            response = await self._client.post(url, body, content_type="application/json")
+            # wire_url: the URL's escapes go out as written, as Go's client sends them.
+            response = await self._client.post(wire_url(url), body, content_type="application/json")
         except NotifyError as exc:
             raise (redact_url_error(exc, url) if redact else exc) from exc
         self._stats["last_status"] = response.status
