@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from collections.abc import Iterator
 
 from gotime import UTC, Location, Month, Time, Weekday
 from gotpl import GoFormatSpec, TemplateExecutionError
@@ -27,6 +28,7 @@ from gotpl import GoFormatSpec, TemplateExecutionError
 from gossamer.timefmt import NS, ZERO
 from receivers.payload import FIRING, RESOLVED, AlertData, Data
 from receivers.template_funcs import (
+    ArgumentTypeError,
     StringSlice,
     V,
     format_string,
@@ -41,6 +43,7 @@ __all__ = [
     "AlertList",
     "AlertView",
     "AlertsView",
+    "DataValue",
     "DataView",
     "GoDuration",
     "GoMethod",
@@ -75,7 +78,11 @@ class GoMethod:
         self.__signature__ = _signature(type(owner), name)
 
     def __call__(self, *args: object) -> object:
-        return self._call(*args)
+        try:
+            return self._call(*args)
+        except ArgumentTypeError as exc:
+            exc.function = exc.function or self.__name__
+            raise
 
 
 _SIGNATURES: dict[tuple[type, str], inspect.Signature] = {}
@@ -129,6 +136,10 @@ class _GoStruct(_GoValue):
 
     __slots__ = ()
     _STRUCT_FIELDS: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[object]:
+        # The engine ranges over anything iterable; Go refuses a struct.
+        raise TemplateExecutionError(f"range can't iterate over {self}")
 
 
 class Pair(_GoStruct):
@@ -240,7 +251,14 @@ class AlertsView(AlertList):
 
 
 class DataView(_GoStruct):
-    """``template.Data``: the dot of every notification template."""
+    """``*template.Data``: the dot of every notification template.
+
+    Alertmanager's notifiers execute templates on a pointer, which shows in
+    ``%T``, in errors (``in type *template.Data``) and in printing
+    (``&{...}``); ``amtool template render`` uses a value (:class:`DataValue`).
+    """
+
+    _POINTER = True
 
     __slots__ = (
         "Receiver",
@@ -251,7 +269,7 @@ class DataView(_GoStruct):
         "CommonAnnotations",
         "ExternalURL",
     )
-    _GO_TYPE = "template.Data"
+    _GO_TYPE = "*template.Data"
     _FIELDS = _STRUCT_FIELDS = __slots__
 
     def __init__(self, data: Data) -> None:
@@ -264,9 +282,18 @@ class DataView(_GoStruct):
         self.ExternalURL = data.external_url
 
 
-def view(data: Data) -> DataView:
-    """The Go-typed view of one notification's data."""
-    return DataView(data)
+class DataValue(DataView):
+    """``template.Data`` by value, as ``amtool template render`` executes it."""
+
+    __slots__ = ()
+    _POINTER = False
+    _GO_TYPE = "template.Data"
+
+
+def view(data: Data, *, pointer: bool = True) -> DataView:
+    """The Go-typed view of one notification's data (``*template.Data`` unless
+    ``pointer`` is false)."""
+    return DataView(data) if pointer else DataValue(data)
 
 
 # -- time.Time and time.Duration ------------------------------------------------------------
@@ -399,6 +426,8 @@ class GoTime(_GoValue):
 
     def __repr__(self) -> str:
         return f"GoTime({self._t})"
+
+    __iter__ = _GoStruct.__iter__
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, GoTime) and self._t == other._t

@@ -29,6 +29,7 @@ from gossamer.matchers import _RE2_OPTIONS, _check_go_only_rejects, _translate_r
 
 __all__ = [
     "FUNCS",
+    "ArgumentTypeError",
     "StringSlice",
     "format_string",
     "go_format",
@@ -119,12 +120,14 @@ def go_format(value: object, spec: GoFormatSpec) -> str:
     sharp = spec.verb == "v" and "#" in spec.flags
     fields: tuple[str, ...] | None = getattr(type(value), "_STRUCT_FIELDS", None)
     if fields is not None:
+        # A pointer to a struct prints as &{...} (the only pointer: *template.Data).
+        amp = "&" if getattr(type(value), "_POINTER", False) else ""
         parts = [go_format(getattr(value, f), spec) for f in fields]
         if sharp or (spec.verb == "v" and "+" in spec.flags):
             parts = [f"{f}:{p}" for f, p in zip(fields, parts, strict=True)]
         if sharp:
-            return type_name(value) + "{" + ", ".join(parts) + "}"
-        return "{" + " ".join(parts) + "}"
+            return amp + type_name(value).lstrip("*") + "{" + ", ".join(parts) + "}"
+        return amp + "{" + " ".join(parts) + "}"
     if isinstance(value, dict):
         items = [f"{go_format(k, spec)}:{go_format(value[k], spec)}" for k in sorted(value)]
         if sharp:
@@ -171,20 +174,31 @@ def no_field(name: str, value: object) -> TemplateExecutionError:
     return TemplateExecutionError(f"can't evaluate field {name} in type {type_name(value)}")
 
 
-def string_arg(value: object) -> str:
+class ArgumentTypeError(TemplateExecutionError):
+    """Argument ``index`` of ``function`` has the wrong Go type (Go checks this
+    before calling, so the message has no ``error calling`` prefix)."""
+
+    def __init__(self, want: str, value: object, index: int) -> None:
+        super().__init__(f"wrong type for value; expected {want}; got {type_name(value)}")
+        self.want = want
+        self.index = index
+        self.function = ""
+
+
+def string_arg(value: object, index: int = 0) -> str:
     """A ``string`` parameter: only a Go string fits (not HTML, not a number)."""
     if type(value) is str:
         return value
-    raise TemplateExecutionError(f"wrong type for value; expected string; got {type_name(value)}")
+    raise ArgumentTypeError("string", value, index)
 
 
-def string_list(value: object) -> list[str]:
+def string_list(value: object, index: int = 0) -> list[str]:
     """A ``[]string`` parameter."""
     if isinstance(value, StringSlice) or (
         type(value) is list and all(type(v) is str for v in value)
     ):
         return list(value)  # type: ignore[arg-type]
-    raise TemplateExecutionError(f"wrong type for value; expected []string; got {type_name(value)}")
+    raise ArgumentTypeError("[]string", value, index)
 
 
 def _int_arg(value: object) -> int:
@@ -305,7 +319,7 @@ def _compile(pattern: str) -> Any:
 
 def match(pattern: object, text: object) -> bool:
     """``regexp.MatchString``: unanchored search."""
-    p, s = string_arg(pattern), string_arg(text)
+    p, s = string_arg(pattern), string_arg(text, 1)
     try:
         rx = _compile(p)
     except MatcherError as exc:
@@ -315,7 +329,7 @@ def match(pattern: object, text: object) -> bool:
 
 def re_replace_all(pattern: object, repl: object, text: object) -> str:
     """``regexp.MustCompile(pattern).ReplaceAllString(text, repl)``."""
-    p, r, s = string_arg(pattern), string_arg(repl), string_arg(text)
+    p, r, s = string_arg(pattern), string_arg(repl, 1), string_arg(text, 2)
     try:
         rx = _compile(p)
     except MatcherError as exc:  # MustCompile panics; text/template reports the panic
@@ -406,7 +420,7 @@ def printf(fmt: object, *args: object) -> str:
 
 def join(sep: object, items: object) -> str:
     """``strings.Join`` with the separator first, so that it pipes."""
-    return string_arg(sep).join(string_list(items))
+    return string_arg(sep).join(string_list(items, 1))
 
 
 def safe_html(text: object) -> HTML:
@@ -416,7 +430,7 @@ def safe_html(text: object) -> HTML:
 
 def string_slice(*items: object) -> StringSlice:
     """``stringSlice "a" "b"``: a ``[]string``."""
-    return StringSlice(string_arg(i) for i in items)
+    return StringSlice(string_arg(item, i) for i, item in enumerate(items))
 
 
 def go_index(item: object, *indexes: object) -> object:
@@ -430,6 +444,9 @@ def go_index(item: object, *indexes: object) -> object:
         elif isinstance(item, list | tuple | str):
             seq = item.encode() if isinstance(item, str) else item
             x = _int_arg(index)
+            if x == len(seq):  # Go's bounds check lets len through; reflect then panics
+                kind = "string" if isinstance(item, str) else "slice"
+                raise FuncError(f"reflect: {kind} index out of range")
             if not 0 <= x < len(seq):
                 raise FuncError(f"index out of range: {x}")
             item = seq[x]
@@ -474,7 +491,21 @@ def go_len(item: object) -> int:
     raise FuncError(f"len of type {type_name(item)}")
 
 
-FUNCS: dict[str, Callable[..., object]] = {
+def _named(name: str, function: Callable[..., object]) -> Callable[..., object]:
+    """``function`` under its Go name, which its argument type errors report."""
+
+    @functools.wraps(function)
+    def call(*args: object) -> object:
+        try:
+            return function(*args)
+        except ArgumentTypeError as exc:
+            exc.function = exc.function or name
+            raise
+
+    return call
+
+
+_GO_FUNCS: dict[str, Callable[..., object]] = {
     "toUpper": to_upper,
     "toLower": to_lower,
     "title": title,
@@ -489,3 +520,4 @@ FUNCS: dict[str, Callable[..., object]] = {
     "printf": printf,
     "len": go_len,
 }
+FUNCS = {name: _named(name, function) for name, function in _GO_FUNCS.items()}

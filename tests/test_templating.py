@@ -237,12 +237,33 @@ def test_email_html_renders_the_subject_in_the_title() -> None:
 # -- errors ---------------------------------------------------------------------------------
 
 
-def test_unknown_field_error_is_gos() -> None:
-    """An unknown field names the field and the Go type, as Alertmanager's error does."""
+def test_unknown_field_error_is_alertmanagers() -> None:
+    """An unknown field reads as in Alertmanager's log: position, node, Go type."""
     assert error("{{ .Foo }}") == (
-        'template: :1:3: executing "": can\'t evaluate field Foo in type template.Data'
+        'template: :1:3: executing "" at <.Foo>: can\'t evaluate field Foo in type *template.Data'
     )
-    assert "in type []template.Alert" in error("{{ .Alerts.Firing.Foo }}")
+    assert error("{{ .Alerts.Firing.Foo }}") == (
+        'template: :1:10: executing "" at <.Alerts.Firing.Foo>: '
+        "can't evaluate field Foo in type []template.Alert"
+    )
+
+
+def test_error_in_a_built_in_template_names_the_unnamed_root() -> None:
+    """Alertmanager parses the built-in files into its unnamed root template."""
+    assert error('{{ template "__subject" .Alerts }}') == (
+        'template: :4:28: executing "__subject" at <.Status>: '
+        "can't evaluate field Status in type template.Alerts"
+    )
+
+
+def test_data_is_a_pointer_as_in_notifiers() -> None:
+    """Notifiers execute on *template.Data: %T, printing and errors show the pointer."""
+    assert text('{{ printf "%T" . }}') == "*template.Data"
+    assert text("{{ . }}", "empty") == "&{nobody resolved [] map[] map[] map[] http://am:9093}"
+    assert text('{{ printf "%+v" . }}', "empty") == (
+        "&{Receiver:nobody Status:resolved Alerts:[] GroupLabels:map[] CommonLabels:map[] "
+        "CommonAnnotations:map[] ExternalURL:http://am:9093}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -268,13 +289,21 @@ def test_function_errors_read_error_calling() -> None:
     assert "error calling reReplaceAll: regexp: Compile(`(`)" in error(
         '{{ reReplaceAll "(" "" "" }}'
     )
-    assert "error calling index: index out of range: 9" in error("{{ index .Alerts 9 }}")
+    assert error("{{ index .Alerts 9 }}") == (
+        'template: :1:3: executing "" at <index .Alerts 9>: '
+        "error calling index: index out of range: 9"
+    )
 
 
 def test_argument_types_are_checked() -> None:
     """A non-string or non-[]string argument is Go's wrong-type error."""
-    assert "expected string; got int" in error("{{ toUpper 1 }}")
-    assert "expected []string; got template.KV" in error('{{ join "," .CommonLabels }}')
+    assert error("{{ toUpper 1 }}") == (
+        'template: :1:11: executing "" at <1>: expected string; found 1'
+    )
+    assert error('{{ join "," .CommonLabels }}') == (
+        'template: :1:12: executing "" at <.CommonLabels>: '
+        "wrong type for value; expected []string; got template.KV"
+    )
 
 
 def test_runaway_recursion_is_go_depth_error() -> None:

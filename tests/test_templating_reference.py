@@ -22,6 +22,7 @@ from tests.templates import (
     DATASETS,
     HERE,
     amtool_render,
+    as_amtool,
     corpus,
     dataset,
 )
@@ -45,7 +46,7 @@ USER_FIELDS = [
     '{{ template "__alertmanager" . }}',
     '{{ template "custom.tmpl" . }}|{{ template "more.tmpl" . }}',
 ]
-# Fields Alertmanager cannot render: each must fail in gossamer as well.
+# Fields Alertmanager cannot render: each fails in gossamer with Go's message.
 FAILING_FIELDS = [
     "{{ .Foo }}",
     "{{ .Alerts.Firing.Foo }}",
@@ -68,11 +69,52 @@ FAILING_FIELDS = [
     "{{ end }}",
     '{{ "unterminated }}',
     "{{ $y }}",
-    "{{ range 3 }}{{ end }}",
     "{{ with .Status }}{{ else with .Receiver }}{{ end }}",
     '{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}',
+    "{{ $x := . }}{{ $x.Nope.Foo }}",
+    "{{ (index .Alerts 0).Nope }}",
+    "{{ with .Alerts }}{{ .Foo }}{{ end }}",
+    "{{ 1 | toUpper }}",
+    '{{  reReplaceAll   "("   "x" "y" }}',
+    '{{- template "nope" }}',
+    '{{ toUpper "a" "b" }}',
+    "é{{ .Foo }}",
+    "x\n  {{ .Status }}{{ .Alerts.Foo }}",
+    '{{ printf "%s" (index .Alerts 5) }}',
+    "{{ .CommonLabels.Remove (stringSlice 1) }}",
+    "{{ index (.CommonLabels.Remove .GroupLabels.Names) 1 }}",
+    "{{ if .Foo }}x{{ end }}",
+    '{{ define "q" }}{{ .Bad }}{{ end }}{{ template "q" . }}',
+    "{{ (.Status).X }}",
+    '{{ .Status | printf "%s" | len | toUpper }}',
+    '{{ template "__subject" .Alerts }}',
+    "{{ title true }}",
+    "{{ join 1 .GroupLabels.Names }}",
+    '{{ join "," "x" }}',
+    "{{ with }}{{ end }}",
+    "{{ range $a, $b, $c := . }}{{ end }}",
+    "{{ break }}",
+    '{{ define "a" }}1{{ end }}{{ define "a" }}2{{ end }}',
+    "{{ 3x }}",
+    "{{ else }}",
+    "{{ .A",
+    "{{ (1 }}",
+    "{{ if .Status }}\n{{ range }}{{ end }}{{ end }}",
+    "{{ range .Alerts }}{{ .Labels.Foo.Bar }}{{ end }}",
+    "{{ .StartsAt }}",
+    "{{ (index .Alerts 0).StartsAt.Format 1 }}",
+    "{{ (index .Alerts 0).StartsAt.Nope }}",
+    '{{ index .Alerts "x" }}',
+    "{{ index .Alerts 1 }}",
+    "{{ slice .Alerts 5 }}",
+    "{{ and }}",
+    "{{ not 1 2 }}",
 ]
-TEMPLATES = Templates.load([])
+# Known wording differences (tests/templates/README.md): gossamer refuses a
+# range over a literal integer when it parses the field, and cannot tell the
+# type of a plain value whose field was asked for (it says string).
+WORDING_GAPS = {"{{ range 3 }}{{ end }}", "{{ $a := 1 }}{{ $a.X }}"}
+TEMPLATES = as_amtool(Templates.load([]))
 
 
 def _render(templates: Templates, text: str, data: str, mode: str) -> tuple[bool, str]:
@@ -84,11 +126,8 @@ def _render(templates: Templates, text: str, data: str, mode: str) -> tuple[bool
 
 
 def _assert_same(got: tuple[bool, str], want: tuple[bool, str]) -> None:
-    if want[0]:
-        assert got == want
-    else:
-        assert not got[0], f"Alertmanager fails ({want[1]}) but gossamer rendered {got[1]!r}"
-        assert got[1].startswith("template: ")
+    """Same output, or the same failure in the same words."""
+    assert got == want
 
 
 @pytest.mark.skipif(not INSTALLED.is_dir(), reason="Alertmanager's template files not installed")
@@ -134,17 +173,22 @@ def test_html_field_renders_as_alertmanager(path: Path, data: str) -> None:
 @pytest.mark.parametrize("text", USER_FIELDS)
 def test_user_files_render_as_alertmanager(text: str, data: str) -> None:
     """User files loaded by glob override and extend the defaults as in Alertmanager."""
-    templates = Templates.load([USER_GLOB])
+    templates = as_amtool(Templates.load([USER_GLOB]))
     want = amtool_render(text, data, "text", (USER_GLOB,))
     _assert_same(_render(templates, text, data, "text"), want)
 
 
-@pytest.mark.parametrize("text", FAILING_FIELDS)
-def test_field_failing_in_alertmanager_fails_in_gossamer(text: str) -> None:
-    """Unknown fields, bad arguments, bad syntax and runaway recursion fail in both."""
+@pytest.mark.parametrize("text", [*FAILING_FIELDS, *sorted(WORDING_GAPS)])
+def test_field_failing_in_alertmanager_fails_with_its_message(text: str) -> None:
+    """Unknown fields, bad arguments, bad syntax and runaway recursion fail in
+    both, with the same message (position and node included)."""
     want = amtool_render(text, "firing_one", "text")
     assert not want[0], f"Alertmanager renders {text!r} as {want[1]!r}"
-    _assert_same(_render(TEMPLATES, text, "firing_one", "text"), want)
+    got = _render(TEMPLATES, text, "firing_one", "text")
+    if text in WORDING_GAPS:
+        assert not got[0] and got[1].startswith("template: ")
+    else:
+        _assert_same(got, want)
 
 
 @pytest.mark.parametrize("path", corpus("bad"), ids=lambda p: p.stem)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from gossamer.timefmt import ZERO, parse_rfc3339_tz
 from receivers.payload import AlertData, Data
+from receivers.templating import Templates
 
 HERE = Path(__file__).parent
 BUILTIN_DIR = HERE.parent.parent / "receivers" / "templates"
@@ -63,6 +64,15 @@ def dataset(name: str) -> Data:
         common_annotations=raw["commonAnnotations"],
         external_url=raw["externalURL"],
     )
+
+
+def as_amtool(templates: Templates) -> Templates:
+    """``templates`` rendering as ``amtool template render`` does, which differs
+    from Alertmanager's notifiers in two ways a template can see: the data is a
+    ``template.Data`` value (not a pointer: ``%T``, ``{{ . }}``, error texts),
+    and the built-in files are loaded by glob, so errors in them name the file."""
+    templates._amtool = True
+    return templates
 
 
 def corpus(kind: str) -> list[Path]:
