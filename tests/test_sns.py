@@ -309,3 +309,29 @@ async def test_template_errors_are_final() -> None:
         assert server.requests == []
     assert str(caught.value).startswith("template: ")
     assert not caught.value.retryable
+
+
+@async_test
+async def test_role_arn_signs_with_credentials_from_sts_assume_role() -> None:
+    """The static keys sign AssumeRole; SNS sees the temporary keys and session token."""
+    from tests.fakes2.services import STS
+
+    sts = STS(secrets={AK: SK})
+    key, secret, token = sts.temporary
+    fake = SNS(secrets={key: secret})
+    with (
+        ServiceServer(sts) as sts_server,
+        ServiceServer(fake) as server,
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        mp.setenv("AWS_ENDPOINT_URL_STS", sts_server.url("/"))
+        role = "arn:aws:iam::123456789012:role/alerts"
+        n = notifier(server.url("/"), sigv4=SIGV4 | {"role_arn": role})
+        await n.notify(context(), [make_alert(1)])
+        await n.notify(context(), [make_alert(2)])
+        await n.close()
+        (req, _) = server.requests
+    assert [f["RoleArn"] for f in sts.accepted] == [role]  # cached until it expires
+    assert req.header("X-Amz-Security-Token") == token
+    assert f"Credential={key}/" in (req.header("Authorization") or "")
+    assert len(fake.accepted) == 2

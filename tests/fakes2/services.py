@@ -353,3 +353,32 @@ class SNS(Fake):
             "</ResponseMetadata></PublishResponse>"
         )
         return Reply(200, body.encode(), {"Content-Type": "text/xml"})
+
+
+@dataclass
+class STS(Fake):
+    """``AssumeRole``: checks the caller's signature, hands out temporary credentials."""
+
+    secrets: dict[str, str] = field(
+        default_factory=lambda: {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG"}
+    )
+    temporary: tuple[str, str, str] = ("ASIATEMPORARY", "temporary/secret", "session-token")
+
+    def answer(self, req: Recorded) -> Reply:
+        problem = verify_sigv4(req, self.secrets, service="sts")
+        if problem is not None:
+            return sns_error(403, "SignatureDoesNotMatch", problem)
+        form = dict(urllib.parse.parse_qsl(req.body.decode()))
+        if form.get("Action") != "AssumeRole" or not form.get("RoleSessionName"):
+            return sns_error(400, "ValidationError", "bad AssumeRole request")
+        self.accepted.append(form)
+        key, secret, token = self.temporary
+        body = (
+            '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>'
+            f"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>"
+            f"<SessionToken>{token}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>"
+            f"</Credentials><AssumedRoleUser><Arn>{form.get('RoleArn')}/s</Arn>"
+            "<AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>"
+            "<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></AssumeRoleResponse>"
+        )
+        return Reply(200, body.encode(), {"Content-Type": "text/xml"})
