@@ -132,10 +132,7 @@ async def test_close_requests_are_identical(rig: Rig, name: str) -> None:
         "nomessage",
         "refused",
         "keyfile_nl",
-        pytest.param(
-            "tmplerr",
-            marks=pytest.mark.xfail(reason="template engine's error wording differs from Go's"),
-        ),
+        "tmplerr",
     ],
 )
 @async_test

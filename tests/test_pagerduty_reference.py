@@ -205,10 +205,6 @@ async def test_v1_events_are_identical(setup: Setup, name: str) -> None:
     same_requests(theirs, rig.requests(setup.where(name), ours=True, server=setup.tls))
 
 
-#: gotpl's execution errors lack Go's `` at <.Foo>`` and ``*template.Data`` (receivers/templating).
-ENGINE_WORDING = pytest.mark.xfail(reason="template engine's error wording differs from Go's")
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -216,8 +212,8 @@ ENGINE_WORDING = pytest.mark.xfail(reason="template engine's error wording diffe
         *V1_FAILING,
         "emptykey",
         "refused",
-        pytest.param("tmplerr", marks=ENGINE_WORDING),
-        pytest.param("detailerr", marks=ENGINE_WORDING),
+        "tmplerr",
+        "detailerr",
     ],
 )
 @async_test

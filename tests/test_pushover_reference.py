@@ -121,10 +121,7 @@ async def test_resolved_message_is_identical(rig: Rig) -> None:
                 "Go says 'proxyconnect tcp: dial tcp <proxy>: ...'"
             ),
         ),
-        pytest.param(
-            "tmplerr",
-            marks=pytest.mark.xfail(reason="template engine's error wording differs from Go's"),
-        ),
+        "tmplerr",
     ],
 )
 @async_test

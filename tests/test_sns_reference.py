@@ -50,6 +50,7 @@ def _cases(refused: str) -> list[Case]:
         Case("noregion", cfg(topic_arn=TOPIC, sigv4={"access_key": AK, "secret_key": SK}),
              [posted("noregion", {"alertname": "N"})]),
         Case("refused", cfg(topic_arn=TOPIC, api_url=refused), [posted("refused", {"alertname": "X"})]),
+        Case("tmplerr", cfg(topic_arn=TOPIC, subject="{{ .Foo }}"), [posted("tmplerr", {"alertname": "T"})]),
     ]  # fmt: skip
     return cases + [Case(n, cfg(topic_arn=TOPIC), [posted(n, {"alertname": "F"})]) for n in FAILING]
 
@@ -134,3 +135,15 @@ async def test_failures_read_and_retry_like_alertmanagers(rig: Rig, name: str) -
     error = await rig.send(name, sleep=no_sleep)
     assert error is not None
     assert (str(error), error.retryable) == expected
+
+
+@async_test
+async def test_template_errors_fail_where_alertmanager_publishes_anyway(rig: Rig) -> None:
+    """Deliberate difference: 0.25 loses the template error and publishes an empty
+    Subject; gossamer fails the notification (final) and publishes nothing."""
+    (theirs,) = rig.requests(where("tmplerr"), ours=False, count=1)
+    assert b"&Subject=&" in theirs.body
+    error = await rig.send("tmplerr", sleep=no_sleep)
+    assert error is not None and not error.retryable
+    assert str(error).startswith('template: :1:3: executing "" at <.Foo>: ')
+    assert rig.requests(where("tmplerr"), ours=True) == []

@@ -43,6 +43,8 @@ def _cases(tmp: Any, refused: str) -> list[Case]:
         Case("refused", {"api_key": KEY, "routing_key": "r", "api_url": refused},
              [posted("refused", {"alertname": "F"})]),
         Case("tmplerr", {"api_key": KEY, "routing_key": "{{ .Foo }}"}, [posted("tmplerr", {"alertname": "T"})]),
+        Case("payloaderr", {"api_key": KEY, "routing_key": "r", "monitoring_tool": "{{ .Foo }}"},
+             [posted("payloaderr", {"alertname": "T"})]),
     ]  # fmt: skip
     return cases + [
         Case(n, {"api_key": KEY, "routing_key": "r"}, [posted(n, {"alertname": "F"})])
@@ -102,10 +104,7 @@ async def test_recovery_event_is_identical(rig: Rig) -> None:
         *FAILING,
         "wrongkey",
         "refused",
-        pytest.param(
-            "tmplerr",
-            marks=pytest.mark.xfail(reason="template engine's error wording differs from Go's"),
-        ),
+        "tmplerr",
     ],
 )
 @async_test
@@ -115,3 +114,13 @@ async def test_failures_read_and_retry_like_alertmanagers(rig: Rig, name: str) -
     error = await rig.send(name)
     assert error is not None
     assert (str(error), error.retryable) == expected
+
+
+@async_test
+async def test_payload_template_errors_are_final_where_alertmanager_retries(rig: Rig) -> None:
+    """Deliberate difference: the same text, but 0.25 retries a payload template error
+    until the flush deadline; gossamer gives up at once (a template error cannot heal)."""
+    text, retryable = rig.failure("payloaderr")
+    error = await rig.send("payloaderr")
+    assert error is not None
+    assert (str(error), error.retryable, retryable) == (text, False, True)

@@ -111,10 +111,7 @@ async def test_the_token_is_fetched_once_for_two_flushes(rig: Rig) -> None:
         *SEND_REPLIES,
         "badcorp",
         "refused",
-        pytest.param(
-            "tmplerr",
-            marks=pytest.mark.xfail(reason="template engine's error wording differs from Go's"),
-        ),
+        "tmplerr",
     ],
 )
 @async_test
