@@ -33,6 +33,7 @@ notification.
 from __future__ import annotations
 
 import glob
+import io
 import os
 import re
 import threading
@@ -114,7 +115,15 @@ class _Compiled(NamedTuple):
 
 class TemplateError(GossamerError):
     """A template failed to render; the message is Go's (names the template
-    and the problem), e.g. ``template: :1:3: executing "" at <.Foo>: ...``."""
+    and the problem), e.g. ``template: :1:3: executing "" at <.Foo>: ...``.
+
+    ``partial`` is the output written before the failure: Go's
+    ``ExecuteTextString`` returns it with the error, and some 0.25 notifiers
+    (telegram) send it regardless."""
+
+    def __init__(self, message: str, partial: str = "") -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 class Templates:
@@ -244,8 +253,10 @@ class Templates:
         else:
             dot = view(data, pointer=not self._amtool)
             self._last = (data, dot)
+        out = io.StringIO()
         try:
-            return str(compiled.template.render(dot))
+            compiled.template.render_to(out, dot)
+            return out.getvalue()
         except gotpl.TemplateError as exc:
             self._stats["failures"] += 1
             name = getattr(exc, "source_name", None) or ""
@@ -253,10 +264,11 @@ class Templates:
             source = compiled.source if field else self._trees.get(name)
             if source is not None and self._amtool and source.file:
                 source = source._replace(parse_name=source.file)
-            raise TemplateError(_error_message(exc, source)) from None
+            raise TemplateError(_error_message(exc, source), out.getvalue()) from None
         except (RecursionError, ArithmeticError, ValueError, TypeError) as exc:
             self._stats["failures"] += 1
-            raise TemplateError(f'template: :1: executing "": {exc}') from None
+            message = f'template: :1: executing "": {exc}'
+            raise TemplateError(message, out.getvalue()) from None
 
 
 def _default_text(name: str) -> str:

@@ -306,6 +306,13 @@ def test_argument_types_are_checked() -> None:
     )
 
 
+def test_failure_keeps_the_output_written_before_it() -> None:
+    """TemplateError.partial holds what Go's ExecuteTextString returns with the error."""
+    with pytest.raises(TemplateError) as caught:
+        TEMPLATES.text("partial {{ .Status }} {{ .Foo }} never", dataset("firing_one"))
+    assert caught.value.partial == "partial firing "
+
+
 def test_runaway_recursion_is_go_depth_error() -> None:
     """Recursion stops at Go's depth limit with an error, not a crash."""
     assert "depth" in error('{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}')
