@@ -38,6 +38,8 @@ from gossamer.metrics import NodeMetrics
 from receivers.base import Notifier
 
 Reply = Callable[[Any], None]
+#: Most changes answered by one fsync of the journal.
+MAX_GROUP = 256
 
 
 class SetSilence(msgspec.Struct, frozen=True):
@@ -102,19 +104,25 @@ class SilencerActor(GossamerActor):
         self.metrics = metrics
         self.broadcast = broadcast
         self._timer: Any = None
+        self._unacknowledged: list[tuple[Reply, Any]] = []
 
     def on_start(self) -> None:
         ref = self.actor_ref
         self._timer = self.clock.call_later(self.maintenance_interval_s, lambda: ref.tell(Maintenance()))
 
     # Changes ------------------------------------------------------------------
+    def on_receive(self, message: Any) -> Any:
+        """Answer waiting writers before any other kind of message is handled."""
+        if self._unacknowledged and not isinstance(message, SetSilence | ExpireSilence):
+            self._flush_acknowledgements()
+        return super().on_receive(message)
+
     def on_SetSilence(self, msg: SetSilence) -> None:
         try:
             result: Any = self.silences.set(msg.silence, self.clock.now_ns())
         except GossamerError as exc:
             result = exc
-        self._commit()
-        msg.reply(result)
+        self._acknowledge_after_commit(msg.reply, result)
 
     def on_ExpireSilence(self, msg: ExpireSilence) -> None:
         try:
@@ -122,8 +130,7 @@ class SilencerActor(GossamerActor):
             result: Any = None
         except GossamerError as exc:
             result = exc
-        self._commit()
-        msg.reply(result)
+        self._acknowledge_after_commit(msg.reply, result)
 
     def on_MergeRemote(self, msg: MergeRemote) -> None:
         """Silences gossiped by a peer: merge and journal what changed."""
@@ -137,6 +144,21 @@ class SilencerActor(GossamerActor):
 
     def on_EncodeFull(self, msg: EncodeFull) -> None:
         msg.reply(self.silences.encode_full())
+
+    def _acknowledge_after_commit(self, reply: Reply, result: Any) -> None:
+        """Group commit: while more messages wait in the inbox, changes pile up; the
+        journal is fsync'd once for all of them and only then is anyone answered, so a
+        burst of API writes costs one fsync, not one each (bounded by MAX_GROUP)."""
+        self._unacknowledged.append((reply, result))
+        if len(self._unacknowledged) < MAX_GROUP and not self.actor_inbox.empty():
+            return
+        self._flush_acknowledgements()
+
+    def _flush_acknowledgements(self) -> None:
+        self._commit()
+        waiting, self._unacknowledged = self._unacknowledged, []
+        for reply, result in waiting:
+            reply(result)
 
     def _commit(self) -> None:
         """Journal (fsync) and broadcast what changed, before anyone is told it is done."""
@@ -196,6 +218,7 @@ class SilencerActor(GossamerActor):
             self.metrics.silences_snapshot_duration.observe(time.perf_counter() - started)
 
     def on_stop(self) -> None:
+        self._flush_acknowledgements()
         if self._timer is not None:
             self._timer.cancel()
         if self.storage is not None:

@@ -103,3 +103,35 @@ def test_errors_come_back_to_the_caller(tmp_path: Path) -> None:
         assert rig.actors.alive()
     finally:
         rig.close()
+
+
+def test_a_burst_of_writes_is_acknowledged_after_one_journal_commit(tmp_path: Path) -> None:
+    """Group commit: queued writes share an fsync, and every one is answered and durable."""
+    rig = Rig(CONFIG, tmp_path)
+    try:
+        now = rig.clock.now_ns()
+        answers: list[Any] = []
+        done = threading.Event()
+
+        def reply(value: Any) -> None:
+            answers.append(value)
+            if len(answers) == 50:
+                done.set()
+
+        for i in range(50):
+            sil = Silence("", (SilenceMatcher(EQUAL, "alertname", f"A{i}"),), now, now + 3600 * S,
+                          created_by="me", comment="burst")
+            rig.actors.silencer.tell(SetSilence(sil, reply))
+        assert done.wait(5)
+        assert all(isinstance(a, str) for a in answers)
+        journal = tmp_path / "silences.gossamer-journal"
+        crashed = tmp_path / "crashed"
+        crashed.mkdir()
+        shutil.copy(journal, crashed)
+        reread = Rig(CONFIG, crashed)
+        try:
+            assert len(ask(reread, ViewSilences).list(now)) == 50
+        finally:
+            reread.close()
+    finally:
+        rig.close()
