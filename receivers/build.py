@@ -14,6 +14,8 @@ import importlib.util
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
+
 from receivers.base import Notifier
 from receivers.http import HTTPClientPool
 
@@ -46,7 +48,11 @@ def _available(kind: str) -> bool:
     module, cls = REGISTRY[kind]
     if importlib.util.find_spec(module) is None:
         return False
-    return hasattr(importlib.import_module(module), cls)
+    try:
+        return hasattr(importlib.import_module(module), cls)
+    except ImportError as exc:  # a module that cannot load is not supported; say why
+        logger.warning("integration {} unavailable: {}", kind, exc)
+        return False
 
 
 #: Integration kinds gossamer can send; configs using others are refused at load.
