@@ -1,16 +1,16 @@
 """What templates see: Go-typed views of ``receivers.payload.Data``.
 
-Alertmanager executes templates on ``template.Data`` with Go's reflection
-rules; these classes reproduce what a template can observe of them:
+Alertmanager's notifiers execute templates on ``*template.Data`` with Go's
+reflection rules; these classes reproduce what a template can observe of them:
 
 * field and method names (``.Alerts.Firing``, ``.Labels.SortedPairs``) and the
-  error for anything else (``can't evaluate field Foo in type template.Data``);
+  error for anything else (``can't evaluate field Foo in type *template.Data``);
 * Go's method-before-map-key order on ``KV`` (``.Labels.Names`` is the method
   even when a label is called ``Names``) and ``""`` for a missing key
   (``missingkey=zero`` on a ``map[string]string``);
 * how ``fmt`` prints them (``{{ . }}``, ``printf "%v"``, ``%+v``, ``%q``,
-  ``%T``): structs as ``{a b}``, maps as ``map[k:v]``, times as
-  ``time.Time.String()``.
+  ``%T``): the data as ``&{...}``, structs as ``{a b}``, maps as
+  ``map[k:v]``, times as ``time.Time.String()``.
 
 Views are built per notification by :func:`view` on the caller's thread and
 never change afterwards.

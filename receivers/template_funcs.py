@@ -1,14 +1,16 @@
 """Alertmanager 0.25's template function map, and Go's ``fmt`` for template values.
 
 ``FUNCS`` is exactly ``template.DefaultFuncs`` of 0.25 (``toUpper toLower title
-join match reReplaceAll safeHtml stringSlice``), plus Go-exact ``index`` and
-``slice`` in place of the engine's builtins (a missing map key indexes to
-``""``; slicing keeps the Go type). Functions added later (``trimSpace``,
-``date``, ``tz``, ``since``, ``humanizeDuration``, ``toJson``...) are unknown,
-so a template using them fails to parse, as in 0.25.
+join match reReplaceAll safeHtml stringSlice``), plus Go-exact ``index``,
+``slice``, ``len`` and ``printf`` in place of the engine's builtins (a missing
+map key indexes to ``""``, slicing keeps the Go type, errors and ``%`` verbs
+read as Go's). Functions added later (``trimSpace``, ``date``, ``tz``,
+``since``, ``humanizeDuration``, ``toJson``...) are unknown, so a template
+using them fails to parse, as in 0.25.
 
-Everything here is pure and runs on the rendering caller's thread. A failure
-raises ``gotpl.TemplateExecutionError`` worded as Go's ``error calling ...``.
+Everything here is pure and runs on the rendering caller's thread. A function
+fails with :class:`FuncError` (the engine reports ``error calling <func>:
+...``) or, for an argument of the wrong Go type, :class:`ArgumentTypeError`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from gossamer.matchers import _RE2_OPTIONS, _check_go_only_rejects, _translate_r
 __all__ = [
     "FUNCS",
     "ArgumentTypeError",
+    "FuncError",
     "StringSlice",
     "format_string",
     "go_format",
@@ -210,8 +213,8 @@ def _int_arg(value: object) -> int:
 # -- strings: Go's strings.ToUpper/ToLower and x/text/cases Title -------------------------
 
 # Go maps rune by rune with the simple (one-rune) mappings; Python's full
-# mappings differ only where they expand, listed here (generated and checked
-# by tests/test_templating_funcs.py). Any other expanding rune stays as it is.
+# mappings differ only where they expand, listed here (checked against
+# Unicode by tests/test_templating.py). Any other expanding rune stays as it is.
 _UPPER_SIMPLE = {chr(c): chr(c + 8) for r in (0x1F80, 0x1F90, 0x1FA0) for c in range(r, r + 8)}
 _UPPER_SIMPLE |= {"\u1fb3": "\u1fbc", "\u1fc3": "\u1fcc", "\u1ff3": "\u1ffc"}
 _LOWER_SIMPLE = {"\u0130": "i"}
