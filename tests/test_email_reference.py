@@ -129,6 +129,15 @@ def _shapes(certs: CertFiles, pw_file: Path) -> dict[str, Shape]:
             {"require_tls": False, "html": "refused"},
             alerts("datarefused"),
         ),
+        "headercase": Shape(
+            {},
+            {
+                "require_tls": False,
+                "html": "x",
+                "headers": {"X-FOO-bar": "1", "message-ID": "<fixed@example.com>"},
+            },
+            alerts("headercase"),
+        ),
         "headerfail": Shape(
             {},
             {"require_tls": False, "headers": {"X-Broken": "{{ .Nope }}"}, "html": "h"},
@@ -377,3 +386,14 @@ def test_the_reference_delivers_an_empty_message_when_a_header_template_fails(
     (``\r\n.\r\n``), so the server accepts a message of one empty line."""
     delivery = email.servers["headerfail"].wait_deliveries(1)[0]
     assert delivery.content == b"\r\n"
+
+
+@async_test
+async def test_header_names_are_normalised_as_0_25_does(
+    email: EmailReference, templates: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Header names are canonicalised as 0.25 does (``X-FOO-bar`` is ``X-Foo-Bar``), and a
+    configured ``message-ID`` replaces the generated one."""
+    error, theirs, ours = await send_and_compare(email, "headercase", templates, monkeypatch)
+    assert error is None
+    assert ours == theirs
