@@ -204,12 +204,30 @@ def _shapes(certs: CertFiles, pw_file: Path) -> dict[str, Shape]:
         "badfrom": Shape(
             {}, {"require_tls": False, "from": "not an address", "html": "x"}, alerts("badfrom")
         ),
+        **{
+            f"badto{i}": Shape(
+                {}, {"require_tls": False, "to": to, "html": "x"}, alerts(f"badto{i}")
+            )
+            for i, to in enumerate(BAD_RECIPIENTS)
+        },
         "twofrom": Shape(
             {}, {"require_tls": False, "from": "a@x.org, b@x.org", "html": "x"}, alerts("twofrom")
         ),
     }
 
 
+#: ``to`` values net/mail refuses (the reference words the errors).
+BAD_RECIPIENTS = [
+    "john.doe",
+    "<jdoe#machine.example>",
+    "a@b c@d",
+    '"unclosed <a@b>',
+    "=?iso-8859-2?Q?Bogl=E1rka?= <unknown@gmail.com>",
+    "cfws@example.com (",
+    "root group: embed group: null@example.com;",
+    "a..b@example.com",
+    "x@example.com.",
+]
 SUCCESSES = [
     "pwfile",
     "plain",
@@ -234,6 +252,7 @@ FAILURES = {
     "rcptrefused": True,
     "badfrom": False,
     "twofrom": False,
+    **{f"badto{i}": False for i in range(len(BAD_RECIPIENTS))},
 }
 
 
