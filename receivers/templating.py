@@ -394,17 +394,15 @@ def _error_message(exc: gotpl.TemplateError, source: _Source | None) -> str:
     detail = _go_words(exc.message)
     template = "" if exc.template_name == "template" else exc.template_name
     place = None if source is None else _go_node(source, exc.position, detail, exc)
-    if place is None:
+    if source is None or place is None:  # no node found: gotpl's position, no "at"
         name = "" if source is None else source.parse_name
         column = (exc.column or 1) - 1  # Go counts from 0
         return f'template: {name}:{exc.line}:{column}: executing "{template}": {detail}'
     pos, node, detail = place
-    line = source.text.count(b"\n", 0, pos) + 1  # type: ignore[union-attr]
-    column = pos - (source.text.rfind(b"\n", 0, pos) + 1)  # type: ignore[union-attr]
-    return (
-        f"template: {source.parse_name}:{line}:{column}: "  # type: ignore[union-attr]
-        f'executing "{template}" at <{node}>: {detail}'
-    )
+    line = source.text.count(b"\n", 0, pos) + 1
+    column = pos - (source.text.rfind(b"\n", 0, pos) + 1)
+    where = f"{source.parse_name}:{line}:{column}"
+    return f'template: {where}: executing "{template}" at <{node}>: {detail}'
 
 
 def _go_words(detail: str) -> str:
