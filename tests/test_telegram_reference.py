@@ -16,9 +16,11 @@ import pytest
 
 from tests.fakes.chat import TelegramBot
 from tests.fakes.reference import BINARY, Case, Reference, by_gossamer, posted, ts
-from tests.test_http_client_support import Recorded, Recorder, Reply, async_test
+from tests.test_http_client_support import Recorded, Recorder, Reply, async_test, refused_port
 
 pytestmark = pytest.mark.reference
+#: Bound, never listening: connections to it are refused (open for the module's life).
+REFUSED_SOCKET, REFUSED_PORT = refused_port()
 templating = pytest.importorskip("receivers.templating")
 
 AGO, ENDED = timedelta(minutes=-10), timedelta(minutes=-5)
@@ -57,6 +59,8 @@ def _cases(rec: Recorder) -> list[Case]:
         _case(rec, "nochat", [posted("nochat", {"alertname": "N"}, startsAt=ts(AGO))],
               chat_id=42),
         _case(rec, "gateway", [posted("gateway", {"alertname": "G"}, startsAt=ts(AGO))]),
+        _case(rec, "refused", [posted("refused", {"alertname": "R"}, startsAt=ts(AGO))],
+              api_url=f"http://127.0.0.1:{REFUSED_PORT}"),
     ]  # fmt: skip
 
 
@@ -112,21 +116,28 @@ async def test_telegram_errors_read_like_alertmanager_and_are_retried(
     assert (str(error), error.retryable) == (theirs, True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known difference: 0.25 ignores a failed message template and sends the output "
-        "written before the failing action ('partial '); gossamer's template engine does "
-        "not hand that output back, so gossamer sends an empty text (which Telegram refuses)"
-    ),
-)
 @async_test
 async def test_failed_template_sends_the_partial_output(
     reference: Reference, templates: object
 ) -> None:
-    """0.25 does not check the template error: the text rendered so far goes out."""
+    """0.25 does not check the template error: the text rendered so far goes out
+    (the template engine hands it back with the error)."""
     theirs = reference.hooks.wait_for(1, _path("badtemplate"))[0]
     assert b'"text":"partial "' in theirs.body
     await reference.send("badtemplate", templates)
     ours = next(r for r in reference.hooks.wait_for(2, _path("badtemplate")) if by_gossamer(r))
     assert ours.body == theirs.body
+
+
+@async_test
+async def test_transport_errors_hide_the_bot_token_unlike_0_25(
+    reference: Reference, templates: object
+) -> None:
+    """A deliberate difference: 0.25 logs telebot's error with the URL, bot token
+    included; gossamer writes ``<redacted>`` in its place (otherwise the same text)."""
+    theirs = reference.error_for("refused")
+    error = await reference.send("refused", templates)
+    assert error is not None and error.retryable
+    url = f"http://127.0.0.1:{REFUSED_PORT}/bot{TOKEN}/sendMessage"
+    assert TOKEN in theirs
+    assert str(error) == theirs.replace(url, "<redacted>")
