@@ -371,7 +371,8 @@ def _syntax_message(exc: gotpl.TemplateError, name: str, text: str = "") -> str:
             detail = detail.replace("command", m.group(1))
     detail = _SYNTAX_WORDS.get(detail, detail)
     detail = re.sub(r"^multiple definition of (.*)$", _MULTIPLE, detail)
-    return f"template: {name}:{line}: {_go_words(detail)}"
+    detail = _QUOTED.sub(r'"\1"', _go_words(detail))  # gotpl's 'x' is Go's "x"
+    return f"template: {name}:{line}: {detail}"
 
 
 _OPEN_ACTION = re.compile(r"\{\{-?\s*(if|range|with)\b[^{]*$")
@@ -417,8 +418,8 @@ def _go_words(detail: str) -> str:
         r"can't evaluate field \1 in type string",  # a plain value's attribute, usually a string
         detail,
     )
-    detail = re.sub(r"^template '(.*)' is not defined$", r'template "\1" not defined', detail)
-    return _QUOTED.sub(r'"\1"', detail)
+    # Only gotpl's own phrases are re-quoted: the rest may quote template data.
+    return re.sub(r"^template '(.*)' is not defined$", r'template "\1" not defined', detail)
 
 
 def _go_node(

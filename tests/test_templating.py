@@ -1,7 +1,7 @@
 """receivers.templating: loading, checking and rendering notification templates.
 
 Expected texts were recorded from Alertmanager 0.25's ``amtool template
-render`` on the same data (``tests/templates/data``); the reference suite
+render`` on the same data (``tests/templates/datasets``); the reference suite
 (``test_templating_reference.py``) compares against amtool live.
 """
 

@@ -3,7 +3,7 @@
 The oracle is ``amtool template render`` of the installed Alertmanager 0.25,
 given the same files (the vendored ``default.tmpl`` and ``email.tmpl``, plus
 ``tests/templates/user`` where stated) and the same data (``--template.data``
-with ``tests/templates/data/*.json``). Output must be byte-identical; where
+with ``tests/templates/datasets/*.json``). Output must be byte-identical; where
 Alertmanager fails, gossamer must fail too.
 """
 
@@ -156,7 +156,7 @@ def test_user_field_renders_as_alertmanager(path: Path, data: str) -> None:
 
 # Go 1.19.8 (0.25's Debian build) writes an empty value into an unquoted
 # attribute; gotpl writes Go 1.20.4's "ZgotmplZ" (CVE-2023-29400). Known gap.
-_HTML_GAPS = {("08_unquoted_attrs", "empty")}
+_HTML_GAPS = {("08_unquoted_attrs", "empty"), ("08_unquoted_attrs", "many_odd")}
 
 
 @pytest.mark.parametrize("data", DATASETS)

@@ -1,6 +1,6 @@
 """Template test material: data sets, a user-template corpus, and the oracle.
 
-* ``data/*.json``: notification data in Alertmanager's ``template.Data`` JSON
+* ``datasets/*.json``: notification data in Alertmanager's ``template.Data`` JSON
   (what ``amtool template render --template.data`` reads); :func:`dataset`
   turns one into the ``receivers.payload.Data`` gossamer renders.
 * ``corpus/*.tmpl``: config-field templates (text); ``html/*.tmpl``: the same
@@ -25,7 +25,7 @@ from receivers.templating import Templates
 HERE = Path(__file__).parent
 BUILTIN_DIR = HERE.parent.parent / "receivers" / "templates"
 BUILTIN_FILES = [str(BUILTIN_DIR / "default.tmpl"), str(BUILTIN_DIR / "email.tmpl")]
-DATASETS = sorted(p.stem for p in (HERE / "data").glob("*.json"))
+DATASETS = sorted(p.stem for p in (HERE / "datasets").glob("*.json"))
 AMTOOL = shutil.which("amtool")
 
 
@@ -53,8 +53,8 @@ def _alert(raw: dict[str, object]) -> AlertData:
 
 @functools.cache
 def dataset(name: str) -> Data:
-    """``data/<name>.json`` as the ``Data`` a notifier would build."""
-    raw = json.loads((HERE / "data" / f"{name}.json").read_text())
+    """``datasets/<name>.json`` as the ``Data`` a notifier would build."""
+    raw = json.loads((HERE / "datasets" / f"{name}.json").read_text())
     return Data(
         receiver=raw["receiver"],
         status=raw["status"],
@@ -92,7 +92,7 @@ def amtool_render(
     args = [AMTOOL, "template", "render", "--template.type", mode]
     for glob in (*BUILTIN_FILES, *globs):
         args.append(f"--template.glob={glob}")
-    args += [f"--template.data={HERE / 'data' / f'{data}.json'}", f"--template.text={text}"]
+    args += [f"--template.data={HERE / 'datasets' / f'{data}.json'}", f"--template.text={text}"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
     if done.returncode != 0:
         return False, done.stderr.removeprefix("amtool: error: ").strip()
