@@ -8,6 +8,7 @@ render`` on the same data (``tests/templates/datasets``); the reference suite
 from __future__ import annotations
 
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from receivers.payload import Data
 from receivers.template_data import GoDuration, view
 from receivers.template_funcs import _LOWER_SIMPLE, _UPPER_SIMPLE, title, to_lower, to_upper
 from receivers.templating import TemplateError, Templates
-from tests.templates import HERE, corpus, dataset
+from tests.templates import DATASETS, HERE, corpus, dataset
 
 TEMPLATES = Templates.load([])
 LATER_FUNCTIONS = ["trimSpace", "date", "tz", "since", "humanizeDuration", "toJson", "safeUrl"]
@@ -410,3 +411,16 @@ def test_view_is_built_once_per_data() -> None:
     templates.text("{{ .Receiver }}", other)
     assert templates._last is not first
     assert str(view(data).Alerts.Firing()[0].Labels) == str(view(other).Alerts[0].Labels)
+
+
+def test_renders_concurrently_from_threads() -> None:
+    """One Templates serves many threads: each render gets its own data's output."""
+    templates = Templates.load([])
+    source = (
+        '{{ template "opsgenie.default.description" . }}|{{ template "slack.default.title" . }}'
+    )
+    want = {name: templates.text(source, dataset(name)) for name in DATASETS}
+    jobs = [name for name in DATASETS for _ in range(20)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda name: (name, templates.text(source, dataset(name))), jobs))
+    assert all(out == want[name] for name, out in got)
