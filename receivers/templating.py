@@ -173,7 +173,7 @@ class Templates:
         ]
         for pattern in globs:
             path = pattern if os.path.isabs(pattern) else os.path.join(base_dir, pattern)
-            for match in sorted(glob.glob(path)):
+            for match in sorted(glob.glob(path, include_hidden=True)):  # Go matches dotfiles
                 name = os.path.basename(match)
                 files.append(TemplateFile(name, _read(match), match, name))
         return cls(files)

@@ -72,6 +72,13 @@ def test_globs_match_in_name_order_and_later_files_win(tmp_path: Path) -> None:
     assert templates.text('{{ template "x" . }}', dataset("empty")) == "b"
 
 
+def test_glob_star_matches_dotfiles_as_go_does(tmp_path: Path) -> None:
+    """Go's filepath.Glob lets * match a leading dot; so does the loader."""
+    (tmp_path / ".hidden.tmpl").write_text('{{ define "x" }}hidden{{ end }}')
+    templates = Templates.load(["*.tmpl"], base_dir=str(tmp_path))
+    assert templates.text('{{ template "x" . }}', dataset("empty")) == "hidden"
+
+
 def test_glob_matching_nothing_is_fine(tmp_path: Path) -> None:
     """A glob without matches loads (Alertmanager allows files to appear later)."""
     assert "files=['default.tmpl', 'email.tmpl']" in repr(
