@@ -99,7 +99,12 @@ async def test_telegram_request_matches_alertmanager(
     assert await reference.send(name, templates) is None
     theirs, ours = _requests(reference.hooks, _path(name))
     assert ours.body.decode() == theirs.body.decode()
-    assert (ours.method, ours.path, ours.query) == (theirs.method, theirs.path, theirs.query)
+    assert (ours.method, ours.path, ours.query, ours.version) == (
+        theirs.method,
+        theirs.path,
+        theirs.query,
+        theirs.version,
+    )
     assert ours.header_dict(ignore=("user-agent",)) == theirs.header_dict(ignore=("user-agent",))
     assert theirs.header("User-Agent") == "Go-http-client/1.1"
 
