@@ -5,8 +5,7 @@ that POSTs one JSON document. (Rune truncation and the group-key hash are in
 
 Everything here runs on the node's asyncio loop (or, for the pure functions,
 on whatever thread calls them). Alertmanager 0.25's counterparts live in
-``notify/util.go``: ``TruncateInBytes``, ``TmplText``, ``TmplHTML`` and
-``RedactURL``.
+``notify/util.go``: ``TruncateInBytes``, ``TmplText`` and ``TmplHTML``.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from gossamer.alert import Alert
 from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import go_quote, wire_url
+from receivers.fields import go_quote, redact_url_error, wire_url
 from receivers.http import DEFAULT_POOL, HTTPClientPool, HTTPResponse
 from receivers.payload import Data, build_data
 
@@ -33,13 +32,11 @@ __all__ = [
     "JSONNotifier",
     "Renderer",
     "Templates",
-    "redact_url_error",
     "truncate_in_bytes",
 ]
 
 #: What Alertmanager appends to a truncated text (U+2026, three bytes in UTF-8).
 TRUNCATION_MARKER = "…"
-_REDACTED = "<redacted>"
 
 
 class Templates(Protocol):
@@ -66,22 +63,6 @@ def truncate_in_bytes(text: str, limit: int) -> tuple[str, bool]:
     while len(kept.encode("utf-8", "surrogatepass")) > target:
         kept = kept[:-1]
     return kept + TRUNCATION_MARKER, True
-
-
-def redact_url_error(exc: NotifyError, url: str) -> NotifyError:
-    """``notify.RedactURL``: ``Post "<url>": cause`` becomes ``Post "<redacted>": cause``.
-
-    Alertmanager redacts the URL of transport errors for integrations whose URL
-    holds a secret (Slack, Discord, Webex); other errors pass unchanged.
-    """
-    message = str(exc)
-    prefix = 'Post "'
-    end = message.find('": ', len(prefix)) if message.startswith(prefix) else -1
-    if end != -1:
-        text = f"{prefix}{_REDACTED}{message[end:]}"
-    else:
-        text = message.replace(url, _REDACTED)
-    return NotifyError(text, retryable=exc.retryable)
 
 
 class Renderer:
@@ -202,14 +183,14 @@ class JSONNotifier:
             integration=self.integration,
         )
 
-    async def post_json(self, url: str, body: bytes, *, redact: bool = True) -> HTTPResponse:
+    async def post_json(self, url: str, body: bytes) -> HTTPResponse:
         """``notify.PostJSON``; transport errors are retryable, their URL redacted
-        when ``redact`` (``notify.RedactURL``)."""
+        (``notify.RedactURL``: every URL here holds a secret)."""
         try:
             # wire_url: the URL's escapes go out as written, as Go's client sends them.
             response = await self._client.post(wire_url(url), body, content_type="application/json")
         except NotifyError as exc:
-            raise (redact_url_error(exc, url) if redact else exc) from exc
+            raise redact_url_error(exc, "POST", url) from exc
         self._stats["last_status"] = response.status
         return response
 
