@@ -52,7 +52,11 @@ class AggregationGroup:
         """Drop resolved alerts that were not updated while the flush ran."""
         for sent in self.flush_alerts:
             current = self.alerts.get(sent.fingerprint)
-            if current is not None and sent.resolved_at(now_ns) and current.updated_at == sent.updated_at:
+            if (
+                current is not None
+                and sent.resolved_at(now_ns)
+                and current.updated_at == sent.updated_at
+            ):
                 del self.alerts[sent.fingerprint]
 
     @property

@@ -22,8 +22,11 @@ class GossamerActor(pykka.ThreadingActor):
 
     name = "actor"
 
-    def __init__(self, on_crash: Callable[[str, BaseException], None] | None = None,
-                 count_failure: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_crash: Callable[[str, BaseException], None] | None = None,
+        count_failure: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self._on_crash = on_crash
         self._count_failure = count_failure

@@ -68,8 +68,12 @@ class Deduper(GossamerActor):
         if entry is None:
             self.metrics.nflog_query_errors.inc()  # Alertmanager counts "not found" as an error
         repeat_ns = int(branch.flush.repeat_interval * 1e9)
-        if needs_update(entry, set(firing), set(resolved), branch.notifier.send_resolved, repeat_ns, now):
-            self.sender.tell(msgspec.structs.replace(branch, firing_hashes=firing, resolved_hashes=resolved))
+        if needs_update(
+            entry, set(firing), set(resolved), branch.notifier.send_resolved, repeat_ns, now
+        ):
+            self.sender.tell(
+                msgspec.structs.replace(branch, firing_hashes=firing, resolved_hashes=resolved)
+            )
         else:
             self.suppressed += 1
             self.dispatcher().tell(BranchDone(branch.flush.flush_id, True))

@@ -167,7 +167,9 @@ class Dispatcher(GossamerActor):
         group.branches_left = self.config.integrations_per_receiver.get(route.receiver, 0)
         self.flushes[flush_id] = group
         timeout = max(route.group_interval, MIN_FLUSH_TIMEOUT_S) + self.wait_s()
-        ctx = NotificationContext(group.key, group.labels, route.receiver, self.config.external_url, now)
+        ctx = NotificationContext(
+            group.key, group.labels, route.receiver, self.config.external_url, now
+        )
         self.gate.tell(Flush(
             flush_id, ctx, alerts, route.repeat_interval, route.mute_time_intervals,
             route.active_time_intervals, now + int(timeout * 1e9),
@@ -194,7 +196,9 @@ class Dispatcher(GossamerActor):
         if group.flush_ok:
             group.flushed_successfully(self.clock.now_ns())
         else:
-            self.log.bind(group=group.key).warning("flush failed; resolved alerts are kept for the next one")
+            self.log.bind(group=group.key).warning(
+                "flush failed; resolved alerts are kept for the next one"
+            )
         group.flush_id, group.flush_alerts = None, []
         if group.tick_pending:
             group.tick_pending = False
@@ -240,7 +244,11 @@ class Dispatcher(GossamerActor):
                 group.flush_id = None
 
     def statistics(self) -> dict[str, Any]:
-        return {**super().statistics(), "groups": len(self.groups), "flushes_in_flight": len(self.flushes)}
+        return {
+            **super().statistics(),
+            "groups": len(self.groups),
+            "flushes_in_flight": len(self.flushes),
+        }
 
     def __repr__(self) -> str:
         return f"<Dispatcher groups={len(self.groups)} flushes_in_flight={len(self.flushes)}>"

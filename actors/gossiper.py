@@ -54,7 +54,9 @@ class Gossiper(GossamerActor):
 
     def _schedule_maintenance(self) -> None:
         ref = self.actor_ref
-        self._timer = self.clock.call_later(self.maintenance_interval_s, lambda: ref.tell(Maintenance()))
+        self._timer = self.clock.call_later(
+            self.maintenance_interval_s, lambda: ref.tell(Maintenance())
+        )
 
     def on_Record(self, msg: Record) -> None:
         branch = msg.branch

@@ -41,7 +41,9 @@ class IngestActor(GossamerActor):
 
     def _schedule_gc(self) -> None:
         ref = self.actor_ref
-        self._gc_timer = self.clock.call_later(self.gc_interval_s, lambda: ref.tell(GarbageCollect()))
+        self._gc_timer = self.clock.call_later(
+            self.gc_interval_s, lambda: ref.tell(GarbageCollect())
+        )
 
     def on_IngestBatch(self, msg: IngestBatch) -> None:
         now = self.clock.now_ns()

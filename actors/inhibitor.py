@@ -63,7 +63,10 @@ class InhibitorActor(GossamerActor):
 
     def _configure(self, config: InhibitorConfig) -> None:
         self.inhibitor = Inhibitor(config.rules)
-        self.time_stages = (ActiveTimeStage(config.time_intervals), MuteTimeStage(config.time_intervals))
+        self.time_stages = (
+            ActiveTimeStage(config.time_intervals),
+            MuteTimeStage(config.time_intervals),
+        )
 
     def on_start(self) -> None:
         ref = self.actor_ref
@@ -90,7 +93,9 @@ class InhibitorActor(GossamerActor):
         if not alerts:
             self.dispatcher().tell(FlushDone(flush.flush_id, ok=True))
             return
-        self.silencer.tell(msgspec.structs.replace(flush, alerts=alerts) if alerts != flush.alerts else flush)
+        self.silencer.tell(
+            msgspec.structs.replace(flush, alerts=alerts) if alerts != flush.alerts else flush
+        )
 
     def on_InhibitedBy(self, msg: InhibitedBy) -> None:
         now = self.clock.now_ns()

@@ -90,7 +90,10 @@ class Sender(GossamerActor):
         pending = self.pending[branch_id]
         remaining_s = (pending.branch.flush.deadline_ns - self.clock.now_ns()) / 1e9
         if remaining_s <= 0:
-            self._give_up(branch_id, f"notify retry canceled after {pending.attempts} attempts: {pending.last_error or 'context deadline exceeded'}")
+            self._give_up(
+                branch_id,
+                f"notify retry canceled after {pending.attempts} attempts: {pending.last_error or 'context deadline exceeded'}",
+            )
             return
         pending.attempts += 1
         ref = self.actor_ref
@@ -112,7 +115,10 @@ class Sender(GossamerActor):
         self.metrics.notification_requests_failed.labels(integration).inc()
         pending.last_error = str(msg.error)
         if not msg.retryable:
-            self._give_up(msg.branch_id, f"notify retry canceled due to unrecoverable error after {pending.attempts} attempts: {msg.error}")
+            self._give_up(
+                msg.branch_id,
+                f"notify retry canceled due to unrecoverable error after {pending.attempts} attempts: {msg.error}",
+            )
             return
         wait, pending.interval_s = next_backoff(pending.interval_s, self.rng)
         self.log.bind(receiver=str(pending.branch.receiver), attempts=pending.attempts).warning(

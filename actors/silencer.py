@@ -108,7 +108,9 @@ class SilencerActor(GossamerActor):
 
     def on_start(self) -> None:
         ref = self.actor_ref
-        self._timer = self.clock.call_later(self.maintenance_interval_s, lambda: ref.tell(Maintenance()))
+        self._timer = self.clock.call_later(
+            self.maintenance_interval_s, lambda: ref.tell(Maintenance())
+        )
 
     # Changes ------------------------------------------------------------------
     def on_receive(self, message: Any) -> Any:
@@ -235,4 +237,8 @@ class SilencerActor(GossamerActor):
         return self.silences.snapshot()
 
     def statistics(self) -> dict[str, Any]:
-        return {**super().statistics(), "silences": len(self.silences), "version": self.silences.version}
+        return {
+            **super().statistics(),
+            "silences": len(self.silences),
+            "version": self.silences.version,
+        }

@@ -65,7 +65,9 @@ class NodeActors:
             broadcast, **kw,
         )  # fmt: skip
         self.sender = Sender.start(clock, loop, self.gossiper, dispatcher, metrics, **kw)
-        self.deduper = Deduper.start(clock, self.sender, dispatcher, self.nflog_view.get, metrics, **kw)
+        self.deduper = Deduper.start(
+            clock, self.sender, dispatcher, self.nflog_view.get, metrics, **kw
+        )
         self.waiter = Waiter.start(clock, self.deduper, dispatcher, wait_s, **kw)
         self.silencer = SilencerActor.start(
             clock, silences, silence_storage, notifiers, self.waiter, dispatcher,
@@ -75,10 +77,14 @@ class NodeActors:
         self.gate = Gate.start(clock, settled, self.inhibitor, dispatcher, **kw)
         self.dispatcher = Dispatcher.start(clock, self.gate, dispatch, wait_s, metrics, **kw)
         holder.append(self.dispatcher)
-        self.ingest = IngestActor.start(clock, [self.dispatcher, self.inhibitor], gc_interval_s, **kw)
+        self.ingest = IngestActor.start(
+            clock, [self.dispatcher, self.inhibitor], gc_interval_s, **kw
+        )
 
     def _crashed(self, name: str, exc: BaseException) -> None:
-        logger.bind(component=name).opt(exception=exc).critical("actor stopped; the node is unhealthy")
+        logger.bind(component=name).opt(exception=exc).critical(
+            "actor stopped; the node is unhealthy"
+        )
         self.crashed.append(name)
 
     @staticmethod

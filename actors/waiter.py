@@ -40,7 +40,9 @@ class Waiter(GossamerActor):
             self.deduper.tell(branch)
             return
         if self.clock.now_ns() + int(wait * 1e9) > branch.flush.deadline_ns:
-            self.dispatcher().tell(BranchDone(branch.flush.flush_id, False, "context deadline exceeded"))
+            self.dispatcher().tell(
+                BranchDone(branch.flush.flush_id, False, "context deadline exceeded")
+            )
             return
         self.waiting += 1
         ref = self.actor_ref

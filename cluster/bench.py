@@ -41,7 +41,9 @@ class _Counter:
         reply(b"")
 
 
-def _start(n: int, clock: RealClock, changed: threading.Condition) -> list[tuple[ClusterPeer, _Counter]]:
+def _start(
+    n: int, clock: RealClock, changed: threading.Condition
+) -> list[tuple[ClusterPeer, _Counter]]:
     nodes: list[tuple[ClusterPeer, _Counter]] = []
     for _ in range(n):
         nodes.append(_start_one(nodes, clock, changed))
@@ -59,7 +61,9 @@ def _wait(changed: threading.Condition, predicate: Callable[[], bool], timeout: 
             raise TimeoutError("condition not reached")
 
 
-def latency(nodes: list[tuple[ClusterPeer, _Counter]], changed: threading.Condition, count: int) -> list[float]:
+def latency(
+    nodes: list[tuple[ClusterPeer, _Counter]], changed: threading.Condition, count: int
+) -> list[float]:
     broadcaster = nodes[0][1].broadcaster
     assert broadcaster is not None
     samples = []
@@ -67,7 +71,11 @@ def latency(nodes: list[tuple[ClusterPeer, _Counter]], changed: threading.Condit
         targets = [s.merged + 1 for _, s in nodes[1:]]
         started = time.perf_counter()
         broadcaster.broadcast(i.to_bytes(4, "big") * 30)
-        _wait(changed, lambda: all(s.merged >= t for (_, s), t in zip(nodes[1:], targets, strict=True)), 2)  # noqa: B023
+        _wait(
+            changed,
+            lambda: all(s.merged >= t for (_, s), t in zip(nodes[1:], targets, strict=True)),  # noqa: B023
+            2,
+        )
         samples.append(time.perf_counter() - started)
     return samples
 
@@ -78,7 +86,9 @@ def idle_cpu(seconds: float) -> float:
     return (time.process_time() - cpu) / (time.perf_counter() - wall)
 
 
-def detection(nodes: list[tuple[ClusterPeer, _Counter]], changed: threading.Condition, leave: bool) -> float:
+def detection(
+    nodes: list[tuple[ClusterPeer, _Counter]], changed: threading.Condition, leave: bool
+) -> float:
     victim = nodes.pop()[0]
     started = time.perf_counter()
     victim.stop(leave=leave)
@@ -96,7 +106,9 @@ def main() -> None:
     nodes = _start(3, clock, changed)
     samples = sorted(latency(nodes, changed, args.broadcasts))
     p99 = samples[int(len(samples) * 0.99) - 1]
-    print(f"broadcast → both peers merged: median {statistics.median(samples) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms")
+    print(
+        f"broadcast → both peers merged: median {statistics.median(samples) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms"
+    )
     print(f"idle CPU of 3 peers over 10 s: {idle_cpu(10) * 100:.2f}% of one core")
     kills, leaves = [], []
     for _ in range(args.trials):

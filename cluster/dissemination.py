@@ -120,7 +120,9 @@ class Dissemination:
         self.engine.transport.publish(data)
         updates = [i for i in items if isinstance(i, wire.Update)]
         if updates:
-            self.engine.metrics.count_sent("update", sum(len(u.data) for u in updates), len(updates))
+            self.engine.metrics.count_sent(
+                "update", sum(len(u.data) for u in updates), len(updates)
+            )
 
     # Receiving ---------------------------------------------------------------
     def on_gossip(self, message: wire.Gossip) -> None:
@@ -155,7 +157,11 @@ class Dissemination:
     def seen(self) -> dict[str, int]:
         """Per origin, the seq up to which every message was delivered here (for push-pull)."""
         table = self.engine.table
-        seen = {o: t.contiguous for o, t in self.origins.items() if t.contiguous and table.get(o) is not None}
+        seen = {
+            o: t.contiguous
+            for o, t in self.origins.items()
+            if t.contiguous and table.get(o) is not None
+        }
         seen[self.engine.name] = self.seq
         return seen
 

@@ -61,7 +61,12 @@ class Engine:
 
     def start(self) -> None:
         """Join the seeds and start the periodic loops."""
-        self.log.info("cluster peer {} starting at {} (gossip {})", self.name, self.transport.address, self.transport.gossip_address)
+        self.log.info(
+            "cluster peer {} starting at {} (gossip {})",
+            self.name,
+            self.transport.address,
+            self.transport.gossip_address,
+        )
         self.dissemination.start()
         self.membership.start()
         self.exchange.start()
@@ -148,7 +153,9 @@ class Engine:
 
         return self.transport.call_later(delay_s, fire)
 
-    def every(self, interval_s: float, callback: Callable[[], None], first_s: float | None = None) -> Periodic:
+    def every(
+        self, interval_s: float, callback: Callable[[], None], first_s: float | None = None
+    ) -> Periodic:
         """Run ``callback`` every ``interval_s`` until cancelled (never if ``interval_s`` <= 0)."""
         periodic = Periodic()
         if interval_s <= 0:
@@ -174,7 +181,9 @@ class Engine:
         view = tuple((m.name, m.address) for m in live)
         self.metrics.members.set(len(live))
         if self.metrics.position is not None:
-            self.metrics.position.set([m.name for m in live].index(self.name) if self.table.me in live else 0)
+            self.metrics.position.set(
+                [m.name for m in live].index(self.name) if self.table.me in live else 0
+            )
         self.metrics.failed_peers.set(len(self.membership.joiner.failed))
         self._on_view(view)
 

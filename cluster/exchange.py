@@ -43,10 +43,14 @@ class Exchange:
         def send(parts: list[wire.Part], seen: dict[str, int]) -> None:
             if self.engine.stopped:
                 return
-            message = wire.PushPull(wire.WIRE_VERSION, self.engine.me(), join, self.engine.table.infos(), seen, parts)
+            message = wire.PushPull(
+                wire.WIRE_VERSION, self.engine.me(), join, self.engine.table.infos(), seen, parts
+            )
             self.engine.metrics.count_sent("full_state", _size(parts))
             timeout = self.engine.settings.tcp_timeout
-            self.engine.request(address, message, timeout, lambda reply: self._on_reply(reply, done))
+            self.engine.request(
+                address, message, timeout, lambda reply: self._on_reply(reply, done)
+            )
 
         self.gather(send)
 
@@ -67,18 +71,26 @@ class Exchange:
             respond(wire.encode(wire.PushPullReply(wire.WIRE_VERSION, me, [], {}, [])))
             return
         if message.join:
-            self.engine.log.info("peer {} joins from {}", message.sender.name, message.sender.address)
+            self.engine.log.info(
+                "peer {} joins from {}", message.sender.name, message.sender.address
+            )
         self._merge(message.sender, message.members, message.seen, message.parts)
 
         def answer(parts: list[wire.Part], seen: dict[str, int]) -> None:
-            reply = wire.PushPullReply(wire.WIRE_VERSION, self.engine.me(), self.engine.table.infos(), seen, parts)
+            reply = wire.PushPullReply(
+                wire.WIRE_VERSION, self.engine.me(), self.engine.table.infos(), seen, parts
+            )
             self.engine.metrics.count_sent("full_state", _size(parts))
             respond(wire.encode(reply))
 
         self.gather(answer)
 
     def _merge(
-        self, sender: wire.NodeInfo, members: list[wire.NodeInfo], seen: dict[str, int], parts: list[wire.Part]
+        self,
+        sender: wire.NodeInfo,
+        members: list[wire.NodeInfo],
+        seen: dict[str, int],
+        parts: list[wire.Part],
     ) -> None:
         self.engine.membership.merge_remote(sender, members)
         for part in parts:
@@ -96,7 +108,9 @@ class Exchange:
         try:
             handler.merge_remote(data)
         except Exception:
-            self.engine.log.exception("state {} failed to merge {} bytes from a peer", key, len(data))
+            self.engine.log.exception(
+                "state {} failed to merge {} bytes from a peer", key, len(data)
+            )
 
     def gather(self, callback: Gathered) -> None:
         """Collect every state's full bytes, then call ``callback`` on the cluster thread.
@@ -130,7 +144,12 @@ class Exchange:
         for handler in handlers:
             self._ask(handler.key, handler.request_full_state, got)
 
-    def _ask(self, key: str, request: Callable[[Callable[[bytes], None]], None], got: Callable[[str, bytes], None]) -> None:
+    def _ask(
+        self,
+        key: str,
+        request: Callable[[Callable[[bytes], None]], None],
+        got: Callable[[str, bytes], None],
+    ) -> None:
         call_soon = self.engine.transport.call_soon
 
         def reply(data: bytes) -> None:  # any thread

@@ -73,7 +73,11 @@ class Joiner:
 
     def _initial(self, seed: str, node: NodeInfo | None) -> None:
         if node is None:
-            self.engine.log.warning("failed to join cluster peer {}; retrying every {}s", seed, self.engine.settings.reconnect_interval)
+            self.engine.log.warning(
+                "failed to join cluster peer {}; retrying every {}s",
+                seed,
+                self.engine.settings.reconnect_interval,
+            )
 
     def _learned(self, address: str, node: NodeInfo) -> None:
         if address in self.seeds:
@@ -104,11 +108,18 @@ class Joiner:
             elif timeout_ns > 0 and now - peer.since_ns > timeout_ns:
                 self._give_up(peer)
             else:
-                self.join(address, self._count(self.engine.metrics.reconnections, self.engine.metrics.reconnections_failed))
+                self.join(
+                    address,
+                    self._count(
+                        self.engine.metrics.reconnections, self.engine.metrics.reconnections_failed
+                    ),
+                )
         self._gauge()
 
     def _give_up(self, peer: FailedPeer) -> None:
-        self.engine.log.info("forgetting failed peer {} ({}) after the reconnect timeout", peer.name, peer.address)
+        self.engine.log.info(
+            "forgetting failed peer {} ({}) after the reconnect timeout", peer.name, peer.address
+        )
         del self.failed[peer.address]
         if peer.name is not None:
             self.engine.table.forget(peer.name)

@@ -46,7 +46,9 @@ class MemberTable:
     """Every member this node knows of, itself included."""
 
     def __init__(self, me: NodeInfo, now_ns: int) -> None:
-        self.me = Member(me.name, me.address, me.gossip_address, me.incarnation, MemberState.ALIVE, now_ns)
+        self.me = Member(
+            me.name, me.address, me.gossip_address, me.incarnation, MemberState.ALIVE, now_ns
+        )
         self._members: dict[str, Member] = {me.name: self.me}
 
     def get(self, name: str) -> Member | None:
@@ -58,7 +60,11 @@ class MemberTable:
             return self._alive(info, now_ns)
         if info.name == self.me.name:
             leaving = self.me.state == MemberState.LEFT
-            return Outcome.REFUTE if info.incarnation >= self.me.incarnation and not leaving else Outcome.IGNORED
+            return (
+                Outcome.REFUTE
+                if info.incarnation >= self.me.incarnation and not leaving
+                else Outcome.IGNORED
+            )
         member = self._members.get(info.name)
         if member is None or info.incarnation < member.incarnation or member.state not in LIVE:
             return Outcome.IGNORED
@@ -76,7 +82,12 @@ class MemberTable:
         member = self._members.get(info.name)
         if member is None:
             self._members[info.name] = Member(
-                info.name, info.address, info.gossip_address, info.incarnation, MemberState.ALIVE, now_ns
+                info.name,
+                info.address,
+                info.gossip_address,
+                info.incarnation,
+                MemberState.ALIVE,
+                now_ns,
             )
             return Outcome.JOINED
         if info.incarnation <= member.incarnation:
@@ -128,5 +139,7 @@ class MemberTable:
         return len(self._members)
 
     def __repr__(self) -> str:
-        counts = {s.name.lower(): sum(m.state == s for m in self._members.values()) for s in MemberState}
+        counts = {
+            s.name.lower(): sum(m.state == s for m in self._members.values()) for s in MemberState
+        }
         return f"<MemberTable me={self.me.name} {counts}>"

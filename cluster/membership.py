@@ -61,7 +61,13 @@ class Membership:
         for info in members:
             self._count_alive(info)
             if info.state == MemberState.DEAD:
-                info = NodeInfo(info.name, info.address, info.gossip_address, info.incarnation, MemberState.SUSPECT)
+                info = NodeInfo(
+                    info.name,
+                    info.address,
+                    info.gossip_address,
+                    info.incarnation,
+                    MemberState.SUSPECT,
+                )
             self.apply(info)
 
     def _count_alive(self, info: NodeInfo) -> None:
@@ -83,7 +89,11 @@ class Membership:
 
     def _refute(self, info: NodeInfo) -> None:
         mine = self.table.refute(info.incarnation)
-        self.engine.log.info("refuting {} about this node: incarnation now {}", info.state.name.lower(), mine.incarnation)
+        self.engine.log.info(
+            "refuting {} about this node: incarnation now {}",
+            info.state.name.lower(),
+            mine.incarnation,
+        )
         self.engine.dissemination.publish_member(mine)
 
     def _changed(self, member: Member, outcome: Outcome) -> None:
@@ -97,10 +107,20 @@ class Membership:
             transport.subscribe(member.gossip_address)
             (metrics.peers_joined if outcome == Outcome.JOINED else metrics.peers_update).inc()
             if outcome == Outcome.JOINED:
-                log.info("peer {} joined ({}, gossip {})", member.name, member.address, member.gossip_address)
+                log.info(
+                    "peer {} joined ({}, gossip {})",
+                    member.name,
+                    member.address,
+                    member.gossip_address,
+                )
                 self.joiner.joined(member)
         elif outcome in (Outcome.DIED, Outcome.LEFT):
-            log.info("peer {} ({}) {}", member.name, member.address, "left" if outcome == Outcome.LEFT else "is dead")
+            log.info(
+                "peer {} ({}) {}",
+                member.name,
+                member.address,
+                "left" if outcome == Outcome.LEFT else "is dead",
+            )
             metrics.peers_left.inc()
             self._release(member)
             self.joiner.lost(member)
@@ -120,7 +140,15 @@ class Membership:
     def suspect(self, member: Member) -> None:
         """Our probes of ``member`` failed."""
         if member.state == MemberState.ALIVE:
-            self.apply(NodeInfo(member.name, member.address, member.gossip_address, member.incarnation, MemberState.SUSPECT))
+            self.apply(
+                NodeInfo(
+                    member.name,
+                    member.address,
+                    member.gossip_address,
+                    member.incarnation,
+                    MemberState.SUSPECT,
+                )
+            )
 
     def suspicion_timeout(self) -> float:
         n = max(1, len(self.table.live()))
@@ -129,7 +157,9 @@ class Membership:
     def _start_suspicion(self, member: Member) -> None:
         name, incarnation = member.name, member.incarnation
         self._cancel_suspicion(name)
-        self._suspicions[name] = self.engine.later(self.suspicion_timeout(), lambda: self._expire(name, incarnation))
+        self._suspicions[name] = self.engine.later(
+            self.suspicion_timeout(), lambda: self._expire(name, incarnation)
+        )
 
     def _cancel_suspicion(self, name: str) -> None:
         timer = self._suspicions.pop(name, None)
@@ -139,15 +169,25 @@ class Membership:
     def _expire(self, name: str, incarnation: int) -> None:
         self._suspicions.pop(name, None)
         member = self.table.get(name)
-        if member is None or member.state != MemberState.SUSPECT or member.incarnation != incarnation:
+        if (
+            member is None
+            or member.state != MemberState.SUSPECT
+            or member.incarnation != incarnation
+        ):
             return
-        self.engine.log.warning("peer {} ({}) did not refute the suspicion: dead", name, member.address)
-        self.apply(NodeInfo(name, member.address, member.gossip_address, incarnation, MemberState.DEAD))
+        self.engine.log.warning(
+            "peer {} ({}) did not refute the suspicion: dead", name, member.address
+        )
+        self.apply(
+            NodeInfo(name, member.address, member.gossip_address, incarnation, MemberState.DEAD)
+        )
 
     # Requests from peers -----------------------------------------------------------
     def on_ping(self, message: wire.Ping, respond: Responder) -> None:
         if message.suspected and message.target == self.engine.name:
-            self._refute(NodeInfo(self.engine.name, "", "", self.table.me.incarnation, MemberState.SUSPECT))
+            self._refute(
+                NodeInfo(self.engine.name, "", "", self.table.me.incarnation, MemberState.SUSPECT)
+            )
         respond(self._ack())
         self.heard_from(message.sender)
         self.engine.dissemination.observe(message.sender.name, message.seq)
@@ -156,7 +196,9 @@ class Membership:
         """Probe ``message.target`` for the sender and tell it whether the target answered."""
         self.heard_from(message.sender)
         target = message.target
-        ping = wire.Ping(wire.WIRE_VERSION, self.engine.me(), target.name, self.engine.dissemination.seq)
+        ping = wire.Ping(
+            wire.WIRE_VERSION, self.engine.me(), target.name, self.engine.dissemination.seq
+        )
 
         def answered(reply: wire.Message | None) -> None:
             ok = isinstance(reply, wire.Ack) and reply.sender.name == target.name
@@ -169,10 +211,20 @@ class Membership:
     def on_leave(self, message: wire.Leave, respond: Responder) -> None:
         respond(self._ack())
         sender = message.sender
-        self.apply(NodeInfo(sender.name, sender.address, sender.gossip_address, sender.incarnation, MemberState.LEFT))
+        self.apply(
+            NodeInfo(
+                sender.name,
+                sender.address,
+                sender.gossip_address,
+                sender.incarnation,
+                MemberState.LEFT,
+            )
+        )
 
     def _ack(self) -> bytes:
-        return wire.encode(wire.Ack(wire.WIRE_VERSION, self.engine.me(), self.engine.dissemination.seq))
+        return wire.encode(
+            wire.Ack(wire.WIRE_VERSION, self.engine.me(), self.engine.dissemination.seq)
+        )
 
     # Leaving -----------------------------------------------------------------------
     def leave(self, done: Callable[[], None]) -> None:
@@ -202,7 +254,12 @@ class Membership:
             finish()
         request = wire.Leave(wire.WIRE_VERSION, info)
         for member in targets:
-            self.engine.request(member.address, request, LEAVE_TIMEOUT, functools.partial(_ignore_reply, acked, member.name))
+            self.engine.request(
+                member.address,
+                request,
+                LEAVE_TIMEOUT,
+                functools.partial(_ignore_reply, acked, member.name),
+            )
 
     def live_others(self) -> list[Member]:
         return [m for m in self.table.others() if m.state in LIVE]

@@ -108,7 +108,10 @@ class MemoryNetwork:
         return [t for t in self._by_address.values() if gossip_address in t.subscriptions]
 
     def register(self, transport: MemoryTransport) -> None:
-        for table, key in ((self._by_address, transport.address), (self._by_gossip, transport.gossip_address)):
+        for table, key in (
+            (self._by_address, transport.address),
+            (self._by_gossip, transport.gossip_address),
+        ):
             if key in table:
                 raise OSError(errno.EADDRINUSE, f"address already in use: {key}")
         self._by_address[transport.address] = transport
@@ -149,17 +152,23 @@ class MemoryTransport:
     def call_soon(self, callback: Callable[[], None]) -> None:
         self.network.clock.call_later(0, callback)
 
-    def request(self, address: str, payload: bytes, timeout_s: float, callback: ReplyCallback) -> None:
+    def request(
+        self, address: str, payload: bytes, timeout_s: float, callback: ReplyCallback
+    ) -> None:
         rid = next(self._ids)
         timer = self.call_later(timeout_s, lambda: self._resolve(rid, None))
         self._pending[rid] = (timer, callback)
         target = self.network.lookup(address)
-        self.network.send("request", self, target, payload, lambda dst: dst._serve(self, rid, payload))
+        self.network.send(
+            "request", self, target, payload, lambda dst: dst._serve(self, rid, payload)
+        )
 
     def _serve(self, requester: MemoryTransport, rid: int, payload: bytes) -> None:
         def respond(data: bytes) -> None:
             if not self.closed:
-                self.network.send("reply", self, requester, data, lambda dst: dst._resolve(rid, data))
+                self.network.send(
+                    "reply", self, requester, data, lambda dst: dst._resolve(rid, data)
+                )
 
         responder: Responder = respond
         assert self._handler is not None
@@ -173,7 +182,9 @@ class MemoryTransport:
 
     def publish(self, payload: bytes) -> None:
         for subscriber in self.network.subscribers(self.gossip_address):
-            self.network.send("gossip", self, subscriber, payload, lambda dst: self._gossip_to(dst, payload))
+            self.network.send(
+                "gossip", self, subscriber, payload, lambda dst: self._gossip_to(dst, payload)
+            )
 
     def _gossip_to(self, destination: MemoryTransport, payload: bytes) -> None:
         if self.gossip_address in destination.subscriptions and destination._handler is not None:

@@ -28,34 +28,160 @@ class ClusterMetrics:
 
     def __init__(self, registry: CollectorRegistry, name: str) -> None:
         r = registry
-        self.enabled = _optional(lambda: Gauge("alertmanager_cluster_enabled", "Indicates whether the clustering is enabled or not.", registry=r))
-        self.position = _optional(lambda: Gauge("alertmanager_peer_position", "Position the Alertmanager instance believes it's in. The position determines a peer's behavior in the cluster.", registry=r))
-        self.members = Gauge("alertmanager_cluster_members", "Number indicating current number of members in cluster.", registry=r)
-        self.peer_info = Gauge("alertmanager_cluster_peer_info", "A metric with a constant '1' value labeled by peer name.", ["peer"], registry=r)
-        self.failed_peers = Gauge("alertmanager_cluster_failed_peers", "Number indicating the current number of failed peers in the cluster.", registry=r)
-        self.health_score = Gauge("alertmanager_cluster_health_score", "Health score of the cluster. Lower values are better and zero means 'totally healthy'.", registry=r)
-        self.queued = Gauge("alertmanager_cluster_messages_queued", "Number of cluster messages which are queued.", registry=r)
-        self.received = Counter("alertmanager_cluster_messages_received_total", "Total number of cluster messages received.", ["msg_type"], registry=r)
-        self.received_size = Counter("alertmanager_cluster_messages_received_size_total", "Total size of cluster messages received.", ["msg_type"], registry=r)
-        self.sent = Counter("alertmanager_cluster_messages_sent_total", "Total number of cluster messages sent.", ["msg_type"], registry=r)
-        self.sent_size = Counter("alertmanager_cluster_messages_sent_size_total", "Total size of cluster messages sent.", ["msg_type"], registry=r)
-        self.pruned = Counter("alertmanager_cluster_messages_pruned_total", "Total number of cluster messages pruned.", registry=r)
-        self.alive_messages = Counter("alertmanager_cluster_alive_messages_total", "Total number of received alive messages.", ["peer"], registry=r)
-        self.pings = Histogram("alertmanager_cluster_pings_seconds", "Histogram of latencies for ping messages.", ["peer"], buckets=PING_BUCKETS, registry=r)
-        self.peers_joined = Counter("alertmanager_cluster_peers_joined_total", "A counter of the number of peers that have joined.", registry=r)
-        self.peers_left = Counter("alertmanager_cluster_peers_left_total", "A counter of the number of peers that have left.", registry=r)
-        self.peers_update = Counter("alertmanager_cluster_peers_update_total", "A counter of the number of peers that have updated metadata.", registry=r)
-        self.reconnections = Counter("alertmanager_cluster_reconnections_total", "A counter of the number of cluster peer reconnections.", registry=r)
-        self.reconnections_failed = Counter("alertmanager_cluster_reconnections_failed_total", "A counter of the number of failed cluster peer reconnection attempts.", registry=r)
-        self.refresh_join = Counter("alertmanager_cluster_refresh_join_total", "A counter of the number of cluster peer joined via refresh.", registry=r)
-        self.refresh_join_failed = Counter("alertmanager_cluster_refresh_join_failed_total", "A counter of the number of failed cluster peer joined attempts via refresh.", registry=r)
-        self.oversized_sent = Counter("alertmanager_oversized_gossip_message_sent_total", "Number of oversized gossip message sent.", ["key"], registry=r)
-        self.oversized_failure = Counter("alertmanager_oversized_gossip_message_failure_total", "Number of oversized gossip message sends that failed.", ["key"], registry=r)
-        self.oversized_dropped = Counter("alertmanager_oversized_gossip_message_dropped_total", "Number of oversized gossip messages that were dropped due to a full message queue.", ["key"], registry=r)
-        self.oversize_duration = Histogram("alertmanager_oversize_gossip_message_duration_seconds", "Duration of oversized gossip message requests.", ["key"], registry=r)
-        self.undecodable = Counter("gossamer_cluster_messages_undecodable_total", "Cluster messages dropped because they did not decode.", registry=r)
-        self.gaps_repaired = Counter("gossamer_cluster_gaps_repaired_total", "Gaps in a peer's gossip sequence repaired by a pull or a full push-pull.", registry=r)
-        self.pulls = Counter("gossamer_cluster_pulls_total", "Pull requests sent to repair gossip gaps.", registry=r)
+        self.enabled = _optional(
+            lambda: Gauge(
+                "alertmanager_cluster_enabled",
+                "Indicates whether the clustering is enabled or not.",
+                registry=r,
+            )
+        )
+        self.position = _optional(
+            lambda: Gauge(
+                "alertmanager_peer_position",
+                "Position the Alertmanager instance believes it's in. The position determines a peer's behavior in the cluster.",
+                registry=r,
+            )
+        )
+        self.members = Gauge(
+            "alertmanager_cluster_members",
+            "Number indicating current number of members in cluster.",
+            registry=r,
+        )
+        self.peer_info = Gauge(
+            "alertmanager_cluster_peer_info",
+            "A metric with a constant '1' value labeled by peer name.",
+            ["peer"],
+            registry=r,
+        )
+        self.failed_peers = Gauge(
+            "alertmanager_cluster_failed_peers",
+            "Number indicating the current number of failed peers in the cluster.",
+            registry=r,
+        )
+        self.health_score = Gauge(
+            "alertmanager_cluster_health_score",
+            "Health score of the cluster. Lower values are better and zero means 'totally healthy'.",
+            registry=r,
+        )
+        self.queued = Gauge(
+            "alertmanager_cluster_messages_queued",
+            "Number of cluster messages which are queued.",
+            registry=r,
+        )
+        self.received = Counter(
+            "alertmanager_cluster_messages_received_total",
+            "Total number of cluster messages received.",
+            ["msg_type"],
+            registry=r,
+        )
+        self.received_size = Counter(
+            "alertmanager_cluster_messages_received_size_total",
+            "Total size of cluster messages received.",
+            ["msg_type"],
+            registry=r,
+        )
+        self.sent = Counter(
+            "alertmanager_cluster_messages_sent_total",
+            "Total number of cluster messages sent.",
+            ["msg_type"],
+            registry=r,
+        )
+        self.sent_size = Counter(
+            "alertmanager_cluster_messages_sent_size_total",
+            "Total size of cluster messages sent.",
+            ["msg_type"],
+            registry=r,
+        )
+        self.pruned = Counter(
+            "alertmanager_cluster_messages_pruned_total",
+            "Total number of cluster messages pruned.",
+            registry=r,
+        )
+        self.alive_messages = Counter(
+            "alertmanager_cluster_alive_messages_total",
+            "Total number of received alive messages.",
+            ["peer"],
+            registry=r,
+        )
+        self.pings = Histogram(
+            "alertmanager_cluster_pings_seconds",
+            "Histogram of latencies for ping messages.",
+            ["peer"],
+            buckets=PING_BUCKETS,
+            registry=r,
+        )
+        self.peers_joined = Counter(
+            "alertmanager_cluster_peers_joined_total",
+            "A counter of the number of peers that have joined.",
+            registry=r,
+        )
+        self.peers_left = Counter(
+            "alertmanager_cluster_peers_left_total",
+            "A counter of the number of peers that have left.",
+            registry=r,
+        )
+        self.peers_update = Counter(
+            "alertmanager_cluster_peers_update_total",
+            "A counter of the number of peers that have updated metadata.",
+            registry=r,
+        )
+        self.reconnections = Counter(
+            "alertmanager_cluster_reconnections_total",
+            "A counter of the number of cluster peer reconnections.",
+            registry=r,
+        )
+        self.reconnections_failed = Counter(
+            "alertmanager_cluster_reconnections_failed_total",
+            "A counter of the number of failed cluster peer reconnection attempts.",
+            registry=r,
+        )
+        self.refresh_join = Counter(
+            "alertmanager_cluster_refresh_join_total",
+            "A counter of the number of cluster peer joined via refresh.",
+            registry=r,
+        )
+        self.refresh_join_failed = Counter(
+            "alertmanager_cluster_refresh_join_failed_total",
+            "A counter of the number of failed cluster peer joined attempts via refresh.",
+            registry=r,
+        )
+        self.oversized_sent = Counter(
+            "alertmanager_oversized_gossip_message_sent_total",
+            "Number of oversized gossip message sent.",
+            ["key"],
+            registry=r,
+        )
+        self.oversized_failure = Counter(
+            "alertmanager_oversized_gossip_message_failure_total",
+            "Number of oversized gossip message sends that failed.",
+            ["key"],
+            registry=r,
+        )
+        self.oversized_dropped = Counter(
+            "alertmanager_oversized_gossip_message_dropped_total",
+            "Number of oversized gossip messages that were dropped due to a full message queue.",
+            ["key"],
+            registry=r,
+        )
+        self.oversize_duration = Histogram(
+            "alertmanager_oversize_gossip_message_duration_seconds",
+            "Duration of oversized gossip message requests.",
+            ["key"],
+            registry=r,
+        )
+        self.undecodable = Counter(
+            "gossamer_cluster_messages_undecodable_total",
+            "Cluster messages dropped because they did not decode.",
+            registry=r,
+        )
+        self.gaps_repaired = Counter(
+            "gossamer_cluster_gaps_repaired_total",
+            "Gaps in a peer's gossip sequence repaired by a pull or a full push-pull.",
+            registry=r,
+        )
+        self.pulls = Counter(
+            "gossamer_cluster_pulls_total", "Pull requests sent to repair gossip gaps.", registry=r
+        )
         self._init(name)
 
     def _init(self, name: str) -> None:

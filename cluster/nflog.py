@@ -99,7 +99,9 @@ class NotificationLog:
             return None
         expiry_ns = int(expiry_s * 1e9)
         lifetime = expiry_ns if 0 < expiry_ns < self._retention_ns else self._retention_ns
-        entry = Entry(group_key, receiver, now_ns, tuple(firing), tuple(resolved), now_ns + lifetime)
+        entry = Entry(
+            group_key, receiver, now_ns, tuple(firing), tuple(resolved), now_ns + lifetime
+        )
         self._entries[entry.key] = entry
         self._deltas.append(entry)
         return entry

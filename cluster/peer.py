@@ -155,7 +155,11 @@ class ClusterPeer:
     def statistics(self) -> dict[str, object]:
         """A snapshot for debugging and tests (reads engine fields without locking)."""
         engine = self._engine
-        stats: dict[str, object] = {"name": self.name, "status": self.status(), "members": len(self._view)}
+        stats: dict[str, object] = {
+            "name": self.name,
+            "status": self.status(),
+            "members": len(self._view),
+        }
         if engine is not None:
             stats.update(
                 seq=engine.dissemination.seq, origins=len(engine.dissemination.origins),

@@ -42,7 +42,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _read_frames(data: bytes, offset: int, path: Path, tolerate_torn_tail: bool) -> tuple[list[bytes], int]:
+def _read_frames(
+    data: bytes, offset: int, path: Path, tolerate_torn_tail: bool
+) -> tuple[list[bytes], int]:
     """Frames from ``offset``; returns them and the offset after the last whole frame."""
     frames = []
     while offset < len(data):

@@ -81,7 +81,9 @@ class Prober:
         self._indirect(target)
 
     def _indirect(self, target: NodeInfo) -> None:
-        candidates = [m for m in self.engine.table.others(MemberState.ALIVE) if m.name != target.name]
+        candidates = [
+            m for m in self.engine.table.others(MemberState.ALIVE) if m.name != target.name
+        ]
         helpers = self.engine.rng.sample(candidates, min(INDIRECT_CHECKS, len(candidates)))
         if not helpers:
             self._failed(target)

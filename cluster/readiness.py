@@ -43,7 +43,9 @@ class Readiness:
     def start(self) -> None:
         settings = self.engine.settings
         self._poller = self.engine.every(10 * settings.gossip_interval, self._poll)
-        self._timeout = self.engine.later(settings.settle_timeout, lambda: self._mark("settle timeout reached"))
+        self._timeout = self.engine.later(
+            settings.settle_timeout, lambda: self._mark("settle timeout reached")
+        )
 
     def _poll(self) -> None:
         if self.ready:

@@ -80,7 +80,9 @@ class OriginTracker:
             self.above.remove(self.contiguous)
 
     def __repr__(self) -> str:
-        return f"<OriginTracker contiguous={self.contiguous} head={self.head} above={len(self.above)}>"
+        return (
+            f"<OriginTracker contiguous={self.contiguous} head={self.head} above={len(self.above)}>"
+        )
 
 
 class RetransmitBuffer:
@@ -121,4 +123,6 @@ class RetransmitBuffer:
 
     def __repr__(self) -> str:
         first = self._messages[0][0] if self._messages else None
-        return f"<RetransmitBuffer messages={len(self._messages)} bytes={self._bytes} first={first}>"
+        return (
+            f"<RetransmitBuffer messages={len(self._messages)} bytes={self._bytes} first={first}>"
+        )

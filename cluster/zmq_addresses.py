@@ -30,10 +30,14 @@ def advertised(settings: ClusterSettings, router_port: int, pub_port: int) -> tu
     if settings.advertise_address:
         address = settings.advertise_address
     else:
-        address = join_host_port(_host_or_discovered(split_host_port(settings.listen_address)[0]), router_port)
+        address = join_host_port(
+            _host_or_discovered(split_host_port(settings.listen_address)[0]), router_port
+        )
     if settings.gossip_advertise_address:
         return address, settings.gossip_advertise_address
-    gossip_host = split_host_port(settings.gossip_listen_address)[0] if settings.gossip_listen_address else ""
+    gossip_host = (
+        split_host_port(settings.gossip_listen_address)[0] if settings.gossip_listen_address else ""
+    )
     if gossip_host in UNSPECIFIED:
         gossip_host = split_host_port(address)[0]
     return address, join_host_port(gossip_host, pub_port)

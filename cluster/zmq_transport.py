@@ -87,7 +87,9 @@ class ZmqTransport:
         os.set_blocking(self._wake_write, False)
         bound = threading.Event()
         errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(bound, errors), name="gossamer-cluster", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(bound, errors), name="gossamer-cluster", daemon=True
+        )
         self._thread.start()
         bound.wait()
         if errors:
@@ -209,7 +211,9 @@ class ZmqTransport:
         except BlockingIOError:
             pass
 
-    def _drain(self, sock: zmq.Socket[bytes], deliver: Callable[[list[bytes], zmq.Socket[bytes]], None]) -> None:
+    def _drain(
+        self, sock: zmq.Socket[bytes], deliver: Callable[[list[bytes], zmq.Socket[bytes]], None]
+    ) -> None:
         for _ in range(DRAIN_BATCH):
             if sock.closed:  # a reply can close its own dealer
                 return
@@ -231,7 +235,9 @@ class ZmqTransport:
             _guard(handle.callback)
 
     # Requests out ------------------------------------------------------------------
-    def request(self, address: str, payload: bytes, timeout_s: float, callback: ReplyCallback) -> None:
+    def request(
+        self, address: str, payload: bytes, timeout_s: float, callback: ReplyCallback
+    ) -> None:
         rid = next(self._ids)
         dealer = self._dealer(address)
         try:

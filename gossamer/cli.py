@@ -33,7 +33,9 @@ def refuse_unimplemented(flags: Flags) -> None:
     """Never leave the API or gossip open when the operator asked to protect them."""
     for field, what in PROTECTIVE_FLAGS.items():
         if getattr(flags, field):
-            raise ConfigError(f"{what} is not supported by gossamer yet; refusing to start unprotected")
+            raise ConfigError(
+                f"{what} is not supported by gossamer yet; refusing to start unprotected"
+            )
     if flags.web_systemd_socket:
         raise ConfigError("--web.systemd-socket is not supported by gossamer yet")
 

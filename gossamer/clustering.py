@@ -64,8 +64,12 @@ class Clustering:
             for delta in deltas:
                 broadcaster.broadcast(delta)
 
-    def start(self, nflog_owner: pykka.ActorRef, silences_owner: pykka.ActorRef,
-              on_ready: Callable[[], None]) -> None:
+    def start(
+        self,
+        nflog_owner: pykka.ActorRef,
+        silences_owner: pykka.ActorRef,
+        on_ready: Callable[[], None],
+    ) -> None:
         """Bind and join (after the actors run); ``on_ready`` fires once settled."""
         self.nflog.owner, self.silences.owner = nflog_owner, silences_owner
         if self.peer is None:

@@ -195,7 +195,9 @@ class Node:
             config, templates = await asyncio.to_thread(load_config, self.flags.config_file)
         except ConfigError as exc:
             self._record_reload(self.config, ok=False)
-            self.log.bind(file=self.flags.config_file).error("Loading configuration file failed: {}", exc)
+            self.log.bind(file=self.flags.config_file).error(
+                "Loading configuration file failed: {}", exc
+            )
             return str(exc)
         old = self._notifiers
         self.templates = templates
@@ -357,4 +359,3 @@ class Node:
 def _resolve(future: asyncio.Future[Any], value: Any) -> None:
     if not future.done():
         future.set_result(value)
-

@@ -34,8 +34,21 @@ __all__ = [
 ]
 
 WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-MONTHS = ("", "january", "february", "march", "april", "may", "june", "july",
-          "august", "september", "october", "november", "december")
+MONTHS = (
+    "",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _DAY_INDEX = {name: i for i, name in enumerate(WEEKDAYS)}
 _MONTH_INDEX = {name: i for i, name in enumerate(MONTHS) if name}
 _ATOI = re.compile(r"[+-]?[0-9]+\Z")

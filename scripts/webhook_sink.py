@@ -17,7 +17,9 @@ class Sink(BaseHTTPRequestHandler):
         self.end_headers()
         try:
             doc = json.loads(body)
-            alerts = ", ".join(a["labels"].get("alertname", "?") + "/" + a["status"] for a in doc["alerts"])
+            alerts = ", ".join(
+                a["labels"].get("alertname", "?") + "/" + a["status"] for a in doc["alerts"]
+            )
             line = f"{time.strftime('%H:%M:%S')} {self.path} receiver={doc['receiver']} status={doc['status']} alerts=[{alerts}]"
         except (ValueError, KeyError):
             line = f"{time.strftime('%H:%M:%S')} {self.path} {body[:200]!r}"

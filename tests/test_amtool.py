@@ -51,12 +51,24 @@ def node(node_factory):
 
 def test_silence_add_query_update_expire(node) -> None:
     """The whole silence workflow: add, query, update, expire."""
-    sid = amtool(node, "silence", "add", "alertname=Disk", "team=~db|web", "--comment=maintenance", "--author=ops").strip()
+    sid = amtool(
+        node,
+        "silence",
+        "add",
+        "alertname=Disk",
+        "team=~db|web",
+        "--comment=maintenance",
+        "--author=ops",
+    ).strip()
     assert len(sid) == 36
     listed = json.loads(amtool(node, "silence", "query", "-o", "json"))
-    assert [(s["id"], s["createdBy"], s["comment"]) for s in listed] == [(sid, "ops", "maintenance")]
+    assert [(s["id"], s["createdBy"], s["comment"]) for s in listed] == [
+        (sid, "ops", "maintenance")
+    ]
     assert {(m["name"], m["value"], m["isRegex"]) for m in listed[0]["matchers"]} == {
-        ("alertname", "Disk", False), ("team", "db|web", True)}
+        ("alertname", "Disk", False),
+        ("team", "db|web", True),
+    }
     assert amtool(node, "silence", "query", "-q").split() == [sid]
     amtool(node, "silence", "update", sid, "--comment=longer maintenance", "--duration=3h")
     current = json.loads(amtool(node, "silence", "query", "-o", "json"))

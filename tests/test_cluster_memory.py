@@ -59,7 +59,10 @@ def test_a_joining_peer_gets_the_full_state() -> None:
     cluster.add()
     cluster.run(0.01)
     assert cluster.states[2].values() == {"a": "1", "b": "2"}
-    assert cluster.metric(2, "alertmanager_cluster_messages_received_total", msg_type="full_state") >= 1
+    assert (
+        cluster.metric(2, "alertmanager_cluster_messages_received_total", msg_type="full_state")
+        >= 1
+    )
 
 
 def test_lost_gossip_is_repaired_by_a_pull_on_the_next_message() -> None:
@@ -91,7 +94,9 @@ def test_lost_last_message_is_repaired_after_a_probe() -> None:
     cluster = MemoryCluster().start(3)
     cluster.run(1)
     repaired = cluster.metric(2, "gossamer_cluster_gaps_repaired_total")
-    cluster.net.drop_filter = lambda kind, src, dst, _: kind == "gossip" and dst == cluster.address(2)
+    cluster.net.drop_filter = lambda kind, src, dst, _: (
+        kind == "gossip" and dst == cluster.address(2)
+    )
     cluster.states[0].set("a", "1", ts=1)
     cluster.run(0.01)
     cluster.net.drop_filter = None
@@ -108,7 +113,9 @@ def test_gap_beyond_the_retransmit_buffer_falls_back_to_push_pull() -> None:
     origin = cluster.peers[0]
     assert origin._engine is not None
     origin._engine.dissemination.buffer.max_messages = 2
-    cluster.net.drop_filter = lambda kind, src, dst, _: kind == "gossip" and dst == cluster.address(2)
+    cluster.net.drop_filter = lambda kind, src, dst, _: (
+        kind == "gossip" and dst == cluster.address(2)
+    )
     for i in range(5):
         cluster.states[0].set(f"k{i}", str(i), ts=i + 1)
         cluster.run(0.01)
@@ -131,7 +138,9 @@ def test_duplicated_and_reordered_messages_are_harmless() -> None:
         cluster.run(0.003)
     cluster.run(1)
     assert converged(cluster)
-    assert cluster.states[0].values() == {f"k{k}": f"v{max(t for t in range(1, 60) if t % 7 == k)}" for k in range(7)}
+    assert cluster.states[0].values() == {
+        f"k{k}": f"v{max(t for t in range(1, 60) if t % 7 == k)}" for k in range(7)
+    }
     assert cluster.net.stats["gossip_duplicated"] > 0
     assert all(len(p.members()) == 3 for p in cluster.peers)
 
@@ -183,7 +192,10 @@ def test_a_suspected_peer_refutes_and_stays() -> None:
     cluster.net.partition([cluster.address(0), cluster.address(1)], [isolated])
     for _ in range(60):
         cluster.run(0.1)
-        if cluster.peers[0]._engine.table.get(cluster.peers[2].name).state == wire.MemberState.SUSPECT:  # type: ignore[union-attr]
+        if (
+            cluster.peers[0]._engine.table.get(cluster.peers[2].name).state
+            == wire.MemberState.SUSPECT
+        ):  # type: ignore[union-attr]
             break
     else:
         pytest.fail("peer 2 was never suspected")
@@ -203,7 +215,9 @@ def test_partition_then_heal_merges_both_sides() -> None:
     cluster.run(10)
     assert member_names(cluster, 0) == cluster.names(0, 1)
     assert member_names(cluster, 2) == cluster.names(2)
-    assert cluster.peers[2].position() == 0  # each side has its own position 0: duplicates, not loss
+    assert (
+        cluster.peers[2].position() == 0
+    )  # each side has its own position 0: duplicates, not loss
     cluster.states[0].set("left", "L", ts=5)
     cluster.states[2].set("right", "R", ts=6)
     cluster.states[1].set("both", "from-left", ts=7)

@@ -95,11 +95,17 @@ class MemoryCluster:
         self._put(index, peer, state, registry)
         return peer
 
-    def _put(self, index: int, peer: ClusterPeer, state: FakeState, registry: CollectorRegistry) -> None:
+    def _put(
+        self, index: int, peer: ClusterPeer, state: FakeState, registry: CollectorRegistry
+    ) -> None:
         address = self.address(index)
         for position, old in enumerate(self.peers):
             if old.transport.address == address:
-                self.peers[position], self.states[position], self.registries[position] = peer, state, registry
+                self.peers[position], self.states[position], self.registries[position] = (
+                    peer,
+                    state,
+                    registry,
+                )
                 return
         self.peers.append(peer)
         self.states.append(state)

@@ -23,7 +23,10 @@ def node(name: str, incarnation: int = 0, state: MemberState = MemberState.ALIVE
 # Wire -------------------------------------------------------------------------------------
 def test_every_message_round_trips() -> None:
     """Each message type decodes back to an equal value."""
-    items: list[wire.Item] = [wire.Update("nfl", b"\x00\x01"), wire.MemberEvent(node("A", 3, MemberState.SUSPECT))]
+    items: list[wire.Item] = [
+        wire.Update("nfl", b"\x00\x01"),
+        wire.MemberEvent(node("A", 3, MemberState.SUSPECT)),
+    ]
     messages: list[wire.Message] = [
         wire.Ping(1, ME, "A", 7, suspected=True), wire.Ack(1, ME, 7), wire.IndirectPing(1, ME, node("A")),
         wire.IndirectAck(1, True), wire.PushPull(1, ME, True, [ME], {"A": 3}, [wire.Part("sil", b"x")]),
@@ -36,7 +39,13 @@ def test_every_message_round_trips() -> None:
 
 def test_garbage_and_unknown_tags_raise_wire_error() -> None:
     """Undecodable bytes raise WireError, never something the caller does not expect."""
-    for data in (b"", b"\xc1", b"garbage", msgspec.msgpack.encode([99, 1]), msgspec.msgpack.encode([1, 0, "x"])):
+    for data in (
+        b"",
+        b"\xc1",
+        b"garbage",
+        msgspec.msgpack.encode([99, 1]),
+        msgspec.msgpack.encode([1, 0, "x"]),
+    ):
         with pytest.raises(wire.WireError):
             wire.decode(data)
 
@@ -137,7 +146,9 @@ def test_endpoints_and_ephemeral_gossip_port() -> None:
 
 def test_advertise_flags_win() -> None:
     settings = ClusterSettings(
-        listen_address="0.0.0.0:9094", advertise_address="10.1.2.3:9094", gossip_advertise_address="10.1.2.3:9095"
+        listen_address="0.0.0.0:9094",
+        advertise_address="10.1.2.3:9094",
+        gossip_advertise_address="10.1.2.3:9095",
     )
     assert advertised(settings, 9094, 40001) == ("10.1.2.3:9094", "10.1.2.3:9095")
     settings = ClusterSettings(listen_address="0.0.0.0:9094", advertise_address="10.1.2.3:9094")

@@ -29,7 +29,13 @@ FAST = dict(
 class Node:
     """One peer with its fake state; ``changed`` is notified on every membership or state change."""
 
-    def __init__(self, clock: RealClock, seeds: list[str], changed: threading.Condition, listen: str = "127.0.0.1:0") -> None:
+    def __init__(
+        self,
+        clock: RealClock,
+        seeds: list[str],
+        changed: threading.Condition,
+        listen: str = "127.0.0.1:0",
+    ) -> None:
         self.changed = changed
         self.registry = CollectorRegistry()
         settings = ClusterSettings(listen_address=listen, peers=seeds, **FAST)  # type: ignore[arg-type]
@@ -150,7 +156,13 @@ def test_restart_on_the_same_port_rejoins_under_a_new_name(cluster: Cluster) -> 
     old = nodes[2]
     old.peer.stop(leave=False)
     new = cluster.add(seeds=[nodes[0].address], listen=old.address)
-    cluster.wait(lambda: all(len(n.peer.members()) == 3 and old.peer.name not in dict(n.peer.members()) for n in (nodes[0], nodes[1], new)), timeout=8)
+    cluster.wait(
+        lambda: all(
+            len(n.peer.members()) == 3 and old.peer.name not in dict(n.peer.members())
+            for n in (nodes[0], nodes[1], new)
+        ),
+        timeout=8,
+    )
     assert new.peer.position() == 2
 
 
@@ -180,7 +192,9 @@ def consecutive_free_ports(count: int) -> int:
 def test_nodes_on_consecutive_ports_joined_by_host_name(cluster: Cluster) -> None:
     """Listen ports 9094, 9095, 9096-style never collide with gossip ports; seeds may be host names."""
     base = consecutive_free_ports(3)
-    nodes = [cluster.add(seeds=[f"localhost:{base}"], listen=f"127.0.0.1:{base + i}") for i in range(3)]
+    nodes = [
+        cluster.add(seeds=[f"localhost:{base}"], listen=f"127.0.0.1:{base + i}") for i in range(3)
+    ]
     cluster.wait(lambda: all(len(n.peer.members()) == 3 for n in nodes))
     assert [n.address for n in nodes] == [f"127.0.0.1:{base + i}" for i in range(3)]
     nodes[0].state.set("k", "v", ts=1)

@@ -69,7 +69,12 @@ route:
 time_intervals: [{name: t}]
 receivers: [{name: r}]
 """).route
-    assert (route.receiver, route.group_by, route.group_wait, route.group_interval) == ("r", ["a"], 90.0, None)
+    assert (route.receiver, route.group_by, route.group_wait, route.group_interval) == (
+        "r",
+        ["a"],
+        90.0,
+        None,
+    )
     first, second, third = route.routes
     assert first.receiver is None and first.group_by is None and first.continue_
     assert first.group_interval == 7200.0 and first.mute_time_intervals == ["t"]
@@ -95,14 +100,19 @@ receivers: [{name: r}]
 
 def test_inhibit_rules_merge_old_and_new_forms() -> None:
     """source_match/_re and source_matchers are AND-ed into one list, same for target."""
-    rule = parse_config(MINIMAL + """inhibit_rules:
+    rule = parse_config(
+        MINIMAL
+        + """inhibit_rules:
 - source_match: {severity: critical}
   source_matchers: [team=db]
   target_match_re: {severity: 'warning|info'}
   equal: [alertname]
-""").inhibit_rules[0]
-    assert rule.source_matchers == [new_matcher("severity", MatchType.EQUAL, "critical"),
-                                    new_matcher("team", MatchType.EQUAL, "db")]
+"""
+    ).inhibit_rules[0]
+    assert rule.source_matchers == [
+        new_matcher("severity", MatchType.EQUAL, "critical"),
+        new_matcher("team", MatchType.EQUAL, "db"),
+    ]
     assert [str(m) for m in rule.target_matchers] == ['severity=~"^(?:warning|info)$"']
     assert rule.equal == ["alertname"]
 
@@ -127,8 +137,9 @@ def test_inhibit_rules_merge_old_and_new_forms() -> None:
 )
 def test_send_resolved_defaults_per_integration(kind: str, body: str, send_resolved: bool) -> None:
     """send_resolved defaults as in config.md §5; every kind parses."""
-    config = with_receiver(f"  {kind}_configs:\n  - {body}\n",
-                           "global: {smtp_from: a@b, smtp_smarthost: 'h:25'}\n")
+    config = with_receiver(
+        f"  {kind}_configs:\n  - {body}\n", "global: {smtp_from: a@b, smtp_smarthost: 'h:25'}\n"
+    )
     (integration,) = getattr(config.receivers[0], f"{kind}_configs")
     assert integration.send_resolved is send_resolved
     assert config.receivers[0].integration_kinds() == [kind]
@@ -136,12 +147,14 @@ def test_send_resolved_defaults_per_integration(kind: str, body: str, send_resol
 
 def test_integrations_inherit_global_values() -> None:
     """http_config, URLs and keys come from global when unset; API URLs get a trailing slash."""
-    config = with_receiver("""  slack_configs: [{channel: c}]
+    config = with_receiver(
+        """  slack_configs: [{channel: c}]
   opsgenie_configs: [{api_url: 'https://og.example.org/v2'}]
   victorops_configs: [{routing_key: r}]
   email_configs: [{to: t}]
   pagerduty_configs: [{service_key: s}]
-""", """global:
+""",
+        """global:
   http_config: {follow_redirects: false}
   slack_api_url: https://hooks.example.org/x
   opsgenie_api_key: og
@@ -149,16 +162,24 @@ def test_integrations_inherit_global_values() -> None:
   smtp_from: am@example.org
   smtp_smarthost: smtp.example.org:25
   smtp_auth_password_file: /pw
-""")
+""",
+    )
     r = config.receivers[0]
     assert r.slack_configs[0].api_url == "https://hooks.example.org/x"
     assert r.slack_configs[0].http_config.follow_redirects is False
-    assert (r.opsgenie_configs[0].api_url, r.opsgenie_configs[0].api_key) == ("https://og.example.org/v2/", "og")
+    assert (r.opsgenie_configs[0].api_url, r.opsgenie_configs[0].api_key) == (
+        "https://og.example.org/v2/",
+        "og",
+    )
     assert r.victorops_configs[0].api_key_file == "/vo"
     assert r.victorops_configs[0].api_url.endswith("/alert/")
     email = r.email_configs[0]
     assert (email.from_, email.smarthost, email.hello, email.require_tls) == (
-        "am@example.org", "smtp.example.org:25", "localhost", True)
+        "am@example.org",
+        "smtp.example.org:25",
+        "localhost",
+        True,
+    )
     assert email.auth_password_file == "/pw"
     pd = r.pagerduty_configs[0]
     assert pd.url == "https://events.pagerduty.com/v2/enqueue"
@@ -168,15 +189,25 @@ def test_integrations_inherit_global_values() -> None:
 
 def test_email_headers_are_canonicalised() -> None:
     """Header names are canonical MIME keys (subject -> Subject, x-foo -> X-Foo)."""
-    email = with_receiver("  email_configs: [{to: t, from: f, smarthost: 'h:1', "
-                          "headers: {subject: s, x-foo-bar: v}}]\n").receivers[0].email_configs[0]
+    email = (
+        with_receiver(
+            "  email_configs: [{to: t, from: f, smarthost: 'h:1', "
+            "headers: {subject: s, x-foo-bar: v}}]\n"
+        )
+        .receivers[0]
+        .email_configs[0]
+    )
     assert email.headers == {"Subject": "s", "X-Foo-Bar": "v"}
 
 
 def test_bearer_token_becomes_authorization() -> None:
     """common's Validate moves bearer_token into authorization (type Bearer)."""
-    http = with_receiver("  webhook_configs: [{url: 'http://x/', http_config: {bearer_token: t}}]\n"
-                         ).receivers[0].webhook_configs[0].http_config
+    http = (
+        with_receiver("  webhook_configs: [{url: 'http://x/', http_config: {bearer_token: t}}]\n")
+        .receivers[0]
+        .webhook_configs[0]
+        .http_config
+    )
     assert http.authorization == Authorization("Bearer", "t", "") and http.bearer_token == ""
 
 
@@ -213,13 +244,15 @@ def test_unknown_fields_are_all_reported_with_lines() -> None:
     assert error_of("route:\n  receiver: r\n  foo: 1\nreceivers:\n- name: r\n  bar: 2\n") == (
         "yaml: unmarshal errors:\n"
         "  line 3: field foo not found in type config.plain\n"
-        "  line 6: field bar not found in type config.plain")
+        "  line 6: field bar not found in type config.plain"
+    )
 
 
 def test_type_errors_skip_the_objects_own_checks() -> None:
     """A receiver with an unknown field is not also checked for its missing name."""
     assert error_of("route: {receiver: r}\nreceivers:\n- nmae: r\n").startswith(
-        "yaml: unmarshal errors:\n  line 3: field nmae not found")
+        "yaml: unmarshal errors:\n  line 3: field nmae not found"
+    )
 
 
 def test_a_later_validation_error_wins_over_earlier_type_errors() -> None:
@@ -228,8 +261,10 @@ def test_a_later_validation_error_wins_over_earlier_type_errors() -> None:
     assert error_of(text) == "missing URL in webhook config"
 
 
-@pytest.mark.parametrize(("literal", "value"), [("yes", True), ("on", True), ("y", True),
-                                                ("no", False), ("off", False), ("N", False)])
+@pytest.mark.parametrize(
+    ("literal", "value"),
+    [("yes", True), ("on", True), ("y", True), ("no", False), ("off", False), ("N", False)],
+)
 def test_yaml_1_1_booleans(literal: str, value: bool) -> None:
     """yaml.v2 reads y/yes/on/n/no/off as booleans."""
     config = with_receiver(f"  webhook_configs: [{{url: 'http://x/', send_resolved: {literal}}}]\n")
@@ -238,35 +273,52 @@ def test_yaml_1_1_booleans(literal: str, value: bool) -> None:
 
 def test_scalars_of_any_type_read_into_strings() -> None:
     """An unquoted number or boolean is fine where a string is expected."""
-    r = with_receiver("  opsgenie_configs: [{api_key: 123, priority: true, note: 1.50}]\n").receivers[0]
-    assert (r.opsgenie_configs[0].api_key, r.opsgenie_configs[0].priority, r.opsgenie_configs[0].note) == (
-        "123", "true", "1.50")
+    r = with_receiver(
+        "  opsgenie_configs: [{api_key: 123, priority: true, note: 1.50}]\n"
+    ).receivers[0]
+    assert (
+        r.opsgenie_configs[0].api_key,
+        r.opsgenie_configs[0].priority,
+        r.opsgenie_configs[0].note,
+    ) == ("123", "true", "1.50")
 
 
 def test_root_route_errors() -> None:
     """The root route must name a receiver and carry no matchers, intervals or continue."""
-    assert error_of("route: {group_wait: 1s}\nreceivers: [{name: r}]\n") == "root route must specify a default receiver"
-    assert error_of("route: {receiver: r, continue: true}\nreceivers: [{name: r}]\n") == "cannot have continue in root route"
+    assert (
+        error_of("route: {group_wait: 1s}\nreceivers: [{name: r}]\n")
+        == "root route must specify a default receiver"
+    )
+    assert (
+        error_of("route: {receiver: r, continue: true}\nreceivers: [{name: r}]\n")
+        == "cannot have continue in root route"
+    )
     assert error_of("") == "no route provided in config"
     assert error_of("receivers: [{name: r}]\n") == "no routes provided"
 
 
 def test_unsupported_receivers_lists_each_kind_once_per_receiver() -> None:
     """One message per receiver and unsupported integration kind."""
-    config = with_receiver("  webhook_configs: [{url: 'http://x/'}]\n  email_configs: [{to: a}, {to: b}]\n",
-                           "global: {smtp_from: a@b, smtp_smarthost: 'h:25'}\n")
+    config = with_receiver(
+        "  webhook_configs: [{url: 'http://x/'}]\n  email_configs: [{to: a}, {to: b}]\n",
+        "global: {smtp_from: a@b, smtp_smarthost: 'h:25'}\n",
+    )
     assert unsupported_receivers(config, {"webhook", "email"}) == []
     assert unsupported_receivers(config, {"webhook"}) == [
-        'receiver "r" uses email_configs, which gossamer does not support yet']
+        'receiver "r" uses email_configs, which gossamer does not support yet'
+    ]
 
 
 def test_later_version_fields_are_accepted() -> None:
     """webhook url_file and msteams_configs (Alertmanager 0.26+) load."""
-    config = with_receiver("  webhook_configs: [{url_file: /run/url}]\n  msteams_configs: [{webhook_url_file: /f}]\n")
+    config = with_receiver(
+        "  webhook_configs: [{url_file: /run/url}]\n  msteams_configs: [{webhook_url_file: /f}]\n"
+    )
     assert config.receivers[0].webhook_configs[0].url_file == "/run/url"
     assert config.receivers[0].msteams_configs[0].webhook_url_file == "/f"
     assert error_of(MINIMAL + "  webhook_configs: [{url: 'http://x/', url_file: /f}]\n") == (
-        "at most one of url & url_file must be configured")
+        "at most one of url & url_file must be configured"
+    )
 
 
 def test_config_round_trips_through_msgspec() -> None:

@@ -97,8 +97,9 @@ def _amtool_accepts(path: Path) -> bool:
     amtool = shutil.which("amtool")
     if amtool is None:
         pytest.skip("amtool is not installed")
-    done = subprocess.run([amtool, "check-config", path.name], cwd=path.parent,
-                          capture_output=True, timeout=60)
+    done = subprocess.run(
+        [amtool, "check-config", path.name], cwd=path.parent, capture_output=True, timeout=60
+    )
     return done.returncode == 0
 
 
@@ -117,8 +118,11 @@ def test_corpus_classification_agrees_with_amtool(path: Path) -> None:
 
 
 @pytest.mark.reference
-@pytest.mark.parametrize("path", [p for p in GOOD if p.name not in NEEDS_FILES],
-                         ids=_ids([p for p in GOOD if p.name not in NEEDS_FILES]))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in GOOD if p.name not in NEEDS_FILES],
+    ids=_ids([p for p in GOOD if p.name not in NEEDS_FILES]),
+)
 def test_to_yaml_matches_the_reference_status_output(path: Path, node_factory) -> None:  # type: ignore[no-untyped-def]
     """config.original from a real Alertmanager equals Config.to_yaml() byte for byte."""
     text = path.read_text()

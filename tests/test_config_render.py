@@ -31,7 +31,9 @@ templates: []
 
 def test_minimal_config_renders_like_alertmanager() -> None:
     """Defaults are filled in and templates is always present."""
-    assert parse_config("route:\n  receiver: x\nreceivers:\n- name: x\n").to_yaml() == MINIMAL_STATUS
+    assert (
+        parse_config("route:\n  receiver: x\nreceivers:\n- name: x\n").to_yaml() == MINIMAL_STATUS
+    )
 
 
 def test_secrets_are_masked_and_durations_canonical() -> None:
@@ -62,8 +64,10 @@ receivers:
   email_configs: [{to: t@x}]
 """).to_yaml()
     assert text.count("    headers:\n") == 1
-    assert ("    headers:\n      From: f@x\n      Subject: '{{ template \"email.default.subject\" . }}'\n"
-            "      To: t@x\n") in text
+    assert (
+        "    headers:\n      From: f@x\n      Subject: '{{ template \"email.default.subject\" . }}'\n"
+        "      To: t@x\n"
+    ) in text
 
 
 def test_time_intervals_render_ranges_in_flow_style() -> None:
@@ -135,16 +139,24 @@ def test_multiline_strings_are_literal_blocks() -> None:
 
 def test_long_plain_strings_fold_at_column_80() -> None:
     """A plain scalar breaks at the first space past column 80 and continues indented."""
-    value = "this is a very long title that goes on and on and on and on and on and on and on and on"
+    value = (
+        "this is a very long title that goes on and on and on and on and on and on and on and on"
+    )
     assert emit({"a": {"title": value}}) == (
         "a:\n  title: this is a very long title that goes on and on and on and on and on and on\n"
-        "    and on and on\n")
+        "    and on and on\n"
+    )
 
 
 def test_collections() -> None:
     """Indentless sequences under keys, {} and [] when empty, flow where asked."""
-    doc = {"a": [{"b": 1, "c": [True, None]}], "e": [], "f": {}, "g": Flow(["x", "1"]),
-           "h": [FlowMap({"i": "j"})]}
+    doc = {
+        "a": [{"b": 1, "c": [True, None]}],
+        "e": [],
+        "f": {},
+        "g": Flow(["x", "1"]),
+        "h": [FlowMap({"i": "j"})],
+    }
     assert emit(doc) == (
-        "a:\n- b: 1\n  c:\n  - true\n  - null\n"
-        "e: []\nf: {}\ng: [x, \"1\"]\nh:\n- {i: j}\n")
+        'a:\n- b: 1\n  c:\n  - true\n  - null\ne: []\nf: {}\ng: [x, "1"]\nh:\n- {i: j}\n'
+    )

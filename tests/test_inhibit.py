@@ -37,12 +37,17 @@ def inhibitor(*sources: Alert) -> Inhibitor:
 def test_a_firing_source_inhibits_a_target_with_equal_labels() -> None:
     """The source's fingerprint is reported as the inhibitor."""
     source = alert({"severity": "critical", "cluster": "a"})
-    assert inhibitor(source).inhibited_by({"severity": "warning", "cluster": "a"}, NOW) == source.fingerprint
+    assert (
+        inhibitor(source).inhibited_by({"severity": "warning", "cluster": "a"}, NOW)
+        == source.fingerprint
+    )
 
 
 def test_equal_labels_must_match_and_missing_equals_empty() -> None:
     """A different `equal` value does not inhibit; both lacking the label does."""
-    inh = inhibitor(alert({"severity": "critical", "cluster": "a"}), alert({"severity": "critical"}))
+    inh = inhibitor(
+        alert({"severity": "critical", "cluster": "a"}), alert({"severity": "critical"})
+    )
     assert inh.inhibited_by({"severity": "warning", "cluster": "b"}, NOW) is None
     assert inh.inhibited_by({"severity": "warning"}, NOW) is not None
 
@@ -66,12 +71,20 @@ def test_inhibited_alerts_are_not_notified_while_a_control_alert_is(tmp_path: Pa
     rig = Rig(RULES + "\n", tmp_path)
     try:
         rig.post(
-            rig.alert({"alertname": "Src", "severity": "critical", "cluster": "a"}, start_s=-60, end_s=10_000),
-            rig.alert({"alertname": "Tgt", "severity": "warning", "cluster": "a"}, start_s=-60, end_s=10_000),
+            rig.alert(
+                {"alertname": "Src", "severity": "critical", "cluster": "a"},
+                start_s=-60,
+                end_s=10_000,
+            ),
+            rig.alert(
+                {"alertname": "Tgt", "severity": "warning", "cluster": "a"},
+                start_s=-60,
+                end_s=10_000,
+            ),
         )
         rig.notifier.wait_for(1)
         rig.advance(30)
-        (_, alerts), = rig.notifier.sent
+        ((_, alerts),) = rig.notifier.sent
         assert [a.labels["alertname"] for a in alerts] == ["Src"]
     finally:
         rig.close()

@@ -15,7 +15,9 @@ from gossamer.labels import (
 S = 1_000_000_000
 
 
-def make(labels: dict[str, str], start: int = 0, end: int = 0, updated: int = 0, timeout: bool = False) -> Alert:
+def make(
+    labels: dict[str, str], start: int = 0, end: int = 0, updated: int = 0, timeout: bool = False
+) -> Alert:
     return Alert(labels, {}, start, end, "", updated, timeout, fingerprint(labels))
 
 
@@ -28,7 +30,10 @@ def test_fingerprint_matches_the_upstream_test_vector() -> None:
 
 def test_fingerprint_matches_a_value_seen_on_the_real_binary() -> None:
     """8625c69a0d4bf04e was read from Alertmanager 0.25's API for these labels."""
-    assert fingerprint_hex(fingerprint({"alertname": "Test", "instance": "i1", "team": "x"})) == "8625c69a0d4bf04e"
+    assert (
+        fingerprint_hex(fingerprint({"alertname": "Test", "instance": "i1", "team": "x"}))
+        == "8625c69a0d4bf04e"
+    )
 
 
 def test_fingerprint_of_the_empty_set_is_the_fnv_offset() -> None:

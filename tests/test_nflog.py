@@ -16,7 +16,12 @@ S = 1_000_000_000
 HOOK = Receiver("team", "webhook", 0)
 
 
-def entry(ts: int, firing: tuple[int, ...] = (1,), resolved: tuple[int, ...] = (), expires: int = 10**9 * S) -> Entry:
+def entry(
+    ts: int,
+    firing: tuple[int, ...] = (1,),
+    resolved: tuple[int, ...] = (),
+    expires: int = 10**9 * S,
+) -> Entry:
     return Entry("{}:{}", HOOK, ts, firing, resolved, expires)
 
 

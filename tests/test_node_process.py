@@ -41,7 +41,11 @@ receivers:
 def names(notes: list) -> list[str]:
     """Alert names of notifications sent for this test's receiver (the sink's port may be
     reused from a process that has not stopped yet, so foreign requests are ignored)."""
-    return [n.json["alerts"][0]["labels"]["alertname"] for n in notes if n.json.get("receiver") == RECEIVER]
+    return [
+        n.json["alerts"][0]["labels"]["alertname"]
+        for n in notes
+        if n.json.get("receiver") == RECEIVER
+    ]
 
 
 def wait_until(predicate, what: str, timeout: float = 10.0) -> None:
@@ -60,7 +64,11 @@ def journalled(node) -> bool:
 
 def run_gossamer(*args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gossamer", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+        [sys.executable, "-m", "gossamer", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
     )
 
 
@@ -94,10 +102,16 @@ def test_sigterm_snapshots_and_a_restart_reads_it_back(node_factory, webhook_sin
     assert names(webhook_sink.notifications) == ["Graceful", "Control"]
 
 
-def test_a_bad_reload_is_refused_and_the_old_config_keeps_running(node_factory, webhook_sink) -> None:
+def test_a_bad_reload_is_refused_and_the_old_config_keeps_running(
+    node_factory, webhook_sink
+) -> None:
     """POST /-/reload with a broken file answers 500 naming the error; routing is unchanged."""
     node = node_factory("gossamer", config(webhook_sink))
-    node.config_path.write_text(config(webhook_sink).replace(f"receiver: {RECEIVER}\n  group_by", "receiver: nope\n  group_by"))
+    node.config_path.write_text(
+        config(webhook_sink).replace(
+            f"receiver: {RECEIVER}\n  group_by", "receiver: nope\n  group_by"
+        )
+    )
     reply = node.request("POST", "/-/reload")
     assert reply.status == 500
     assert reply.text.startswith("failed to reload config: ") and '"nope"' in reply.text
@@ -114,9 +128,10 @@ def test_sighup_reloads_the_config(node_factory, webhook_sink) -> None:
     assert node.proc is not None
     os.kill(node.proc.pid, signal.SIGHUP)
     deadline = time.monotonic() + 10
-    while "alertmanager_config_last_reload_success" not in node.get("/metrics").text or node.get_json(
-        "/api/v2/status"
-    )["config"]["original"].count("/new") == 0:
+    while (
+        "alertmanager_config_last_reload_success" not in node.get("/metrics").text
+        or node.get_json("/api/v2/status")["config"]["original"].count("/new") == 0
+    ):
         assert time.monotonic() < deadline, "the reload did not happen"
         time.sleep(0.05)
     node.post_alerts([alert({"alertname": "AfterReload"})])
@@ -125,7 +140,9 @@ def test_sighup_reloads_the_config(node_factory, webhook_sink) -> None:
 
 def test_an_oversized_body_gets_413_and_smaller_ones_still_work(node_factory, webhook_sink) -> None:
     """--web.max-request-body-bytes bounds request bodies with a clear message."""
-    node = node_factory("gossamer", config(webhook_sink), extra_flags=["--web.max-request-body-bytes=2KiB"])
+    node = node_factory(
+        "gossamer", config(webhook_sink), extra_flags=["--web.max-request-body-bytes=2KiB"]
+    )
     big = [alert({"alertname": f"Big{i}"}, annotations={"x": "y" * 100}) for i in range(40)]
     status, body = node.post_alerts(big)
     assert status == 413 and "max-request-body-bytes" in body
@@ -159,8 +176,12 @@ def test_alertmanagers_own_snapshot_makes_gossamer_refuse_to_start(tmp_path: Pat
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "nflog").write_bytes(b"\x12\x34protobuf")
     (tmp_path / "am.yml").write_text("route: {receiver: a}\nreceivers: [{name: a}]\n")
-    result = run_gossamer(f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
-                          "--web.listen-address=127.0.0.1:0", "--cluster.listen-address=")
+    result = run_gossamer(
+        f"--config.file={tmp_path / 'am.yml'}",
+        f"--storage.path={tmp_path / 'data'}",
+        "--web.listen-address=127.0.0.1:0",
+        "--cluster.listen-address=",
+    )
     assert result.returncode == 1
     assert "Alertmanager snapshot" in result.stderr
     assert (tmp_path / "data" / "nflog").read_bytes() == b"\x12\x34protobuf"
@@ -200,9 +221,19 @@ def test_bad_flag_exits_non_zero_naming_it() -> None:
 def test_alert_and_silence_gauges_follow_the_state(node_factory, webhook_sink) -> None:
     """alertmanager_alerts{state} counts suppressed alerts; alertmanager_silences counts by state."""
     node = node_factory("gossamer", config(webhook_sink, group_wait="1h"))
-    node.post_alerts([alert({"alertname": "Muted"}, ends_at=at(3600)), alert({"alertname": "Open"}, ends_at=at(3600))])
-    body = {"matchers": [{"name": "alertname", "value": "Muted", "isRegex": False}],
-            "startsAt": at(0), "endsAt": at(3600), "createdBy": "t", "comment": "c"}
+    node.post_alerts(
+        [
+            alert({"alertname": "Muted"}, ends_at=at(3600)),
+            alert({"alertname": "Open"}, ends_at=at(3600)),
+        ]
+    )
+    body = {
+        "matchers": [{"name": "alertname", "value": "Muted", "isRegex": False}],
+        "startsAt": at(0),
+        "endsAt": at(3600),
+        "createdBy": "t",
+        "comment": "c",
+    }
     assert node.post("/api/v2/silences", json.dumps(body).encode()).status == 200
     text = node.get("/metrics").text
     assert 'alertmanager_alerts{state="suppressed"} 1.0' in text

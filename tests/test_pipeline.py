@@ -180,7 +180,12 @@ def test_time_intervals_mute_routes_while_a_control_route_notifies(tmp_path: Pat
     """mute_time_intervals and active_time_intervals drop flushes; other routes still send."""
     rig = Rig(MUTED_CONFIG, tmp_path)
     try:
-        rig.post(*(rig.alert({"alertname": name}, end_s=10_000) for name in ("Muted", "Inactive", "Control")))
+        rig.post(
+            *(
+                rig.alert({"alertname": name}, end_s=10_000)
+                for name in ("Muted", "Inactive", "Control")
+            )
+        )
         rig.advance(5)
         rig.notifier.wait_for(1)
         rig.advance(600)
@@ -203,7 +208,9 @@ class ExplodingIntervals(dict):  # type: ignore[type-arg]
         return super().get(key, default)
 
 
-def test_an_exception_in_an_actor_fails_the_flush_and_the_next_tick_recovers(tmp_path: Path) -> None:
+def test_an_exception_in_an_actor_fails_the_flush_and_the_next_tick_recovers(
+    tmp_path: Path,
+) -> None:
     """A handler exception is logged and counted, the actor lives on, and the group retries."""
     from actors.inhibitor import InhibitorConfig
     from actors.messages import Reconfigure

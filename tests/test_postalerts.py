@@ -56,21 +56,45 @@ def test_invalid_alerts_are_reported_and_valid_ones_kept() -> None:
 
 def test_received_counts_split_firing_and_resolved_by_end_time() -> None:
     """alertmanager_alerts_received_total counts before validation, by endsAt vs now."""
-    result = batch(b'[{"labels":{"a":"b"}},{"labels":{"a":"c"},"endsAt":"2026-11-24T18:00:00Z"},{"labels":{}}]')
+    result = batch(
+        b'[{"labels":{"a":"b"}},{"labels":{"a":"c"},"endsAt":"2026-11-24T18:00:00Z"},{"labels":{}}]'
+    )
     assert (result.firing, result.resolved) == (2, 1)
 
 
 @pytest.mark.parametrize(
     ("body", "status", "code", "message"),
     [
-        (b"garbage", 400, 400, "parsing alerts body from \"\" failed, because invalid character 'g' looking for beginning of value"),
-        (b'{"labels":{}}', 400, 400, 'parsing alerts body from "" failed, because json: cannot unmarshal object into Go value of type models.PostableAlerts'),
-        (b'[{"labels":{"a":1}}]', 400, 400, 'parsing alerts body from "" failed, because json: cannot unmarshal number into Go struct field Alert.labels of type string'),
+        (
+            b"garbage",
+            400,
+            400,
+            "parsing alerts body from \"\" failed, because invalid character 'g' looking for beginning of value",
+        ),
+        (
+            b'{"labels":{}}',
+            400,
+            400,
+            'parsing alerts body from "" failed, because json: cannot unmarshal object into Go value of type models.PostableAlerts',
+        ),
+        (
+            b'[{"labels":{"a":1}}]',
+            400,
+            400,
+            'parsing alerts body from "" failed, because json: cannot unmarshal number into Go struct field Alert.labels of type string',
+        ),
         (b'[{"annotations":{"a":"b"}}]', 422, 602, "0.labels in body is required"),
-        (b'[{"labels":{"a":"b"},"generatorURL":"::not a url"}]', 422, 601, '0.generatorURL in body must be of type uri: "::not a url"'),
+        (
+            b'[{"labels":{"a":"b"},"generatorURL":"::not a url"}]',
+            422,
+            601,
+            '0.generatorURL in body must be of type uri: "::not a url"',
+        ),
     ],
 )
-def test_framework_errors_match_alertmanager(body: bytes, status: int, code: int, message: str) -> None:
+def test_framework_errors_match_alertmanager(
+    body: bytes, status: int, code: int, message: str
+) -> None:
     """Bodies that fail binding or schema validation get go-swagger's status and message."""
     with pytest.raises(FrameworkReject) as info:
         decode_body(body)

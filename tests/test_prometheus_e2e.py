@@ -68,11 +68,15 @@ def prometheus(tmp_path: Path, port_allocator: PortAllocator) -> Iterator[callab
         proc.wait(10)
 
 
-def test_prometheus_alert_reaches_the_cluster_and_notifies_once(node_factory, webhook_sink: WebhookSink, prometheus) -> None:
+def test_prometheus_alert_reaches_the_cluster_and_notifies_once(
+    node_factory, webhook_sink: WebhookSink, prometheus
+) -> None:
     """Prometheus sends to all three nodes every second; the webhook sees one notification."""
     nodes = start_cluster(node_factory, config(webhook_sink))
     prometheus([n.url.removeprefix("http://") for n in nodes])
-    wait_until(lambda: all(n.get_json("/api/v2/alerts") for n in nodes), "the alert on every node", 60)
+    wait_until(
+        lambda: all(n.get_json("/api/v2/alerts") for n in nodes), "the alert on every node", 60
+    )
     webhook_sink.wait_for(1, timeout=30)
     time.sleep(5)  # Prometheus keeps re-sending each second; a duplicate would show up now
     notified = names(webhook_sink)

@@ -57,6 +57,9 @@ def test_every_acknowledged_silence_survives_random_sigkills(node_factory) -> No
         assert not missing, f"kill {kill}: acknowledged silences lost: {sorted(missing)[:5]}"
         for sid, body in acknowledged.items():
             got = listed[sid]
-            assert (got["comment"], got["matchers"][0]["value"]) == (body["comment"], body["matchers"][0]["value"])
+            assert (got["comment"], got["matchers"][0]["value"]) == (
+                body["comment"],
+                body["matchers"][0]["value"],
+            )
     print(f"{len(acknowledged)} silences acknowledged across {KILLS} kills")
     assert len(acknowledged) > KILLS, "the writer barely ran; the test proved little"

@@ -41,8 +41,14 @@ def ask(rig: Rig, make: Any) -> Any:
 
 def silence(rig: Rig, alertname: str, hours: float = 1) -> str:
     now = rig.clock.now_ns()
-    sil = Silence("", (SilenceMatcher(EQUAL, "alertname", alertname),), now, now + int(hours * 3600 * S),
-                  created_by="me", comment="quiet")
+    sil = Silence(
+        "",
+        (SilenceMatcher(EQUAL, "alertname", alertname),),
+        now,
+        now + int(hours * 3600 * S),
+        created_by="me",
+        comment="quiet",
+    )
     result = ask(rig, lambda reply: SetSilence(sil, reply))
     assert isinstance(result, str), result
     return result
@@ -53,7 +59,10 @@ def test_silenced_alert_is_not_notified_while_a_control_alert_is(tmp_path: Path)
     rig = Rig(CONFIG, tmp_path)
     try:
         sid = silence(rig, "Quiet")
-        rig.post(rig.alert({"alertname": "Quiet"}, end_s=10_000), rig.alert({"alertname": "Loud"}, end_s=10_000))
+        rig.post(
+            rig.alert({"alertname": "Quiet"}, end_s=10_000),
+            rig.alert({"alertname": "Loud"}, end_s=10_000),
+        )
         rig.advance(120)
         rig.notifier.wait_for(1)
         assert [a[0].labels["alertname"] for _, a in rig.notifier.sent] == ["Loud"]
@@ -98,7 +107,9 @@ def test_errors_come_back_to_the_caller(tmp_path: Path) -> None:
     """An unknown id is reported as an error value, and the actor keeps running."""
     rig = Rig(CONFIG, tmp_path)
     try:
-        result = ask(rig, lambda reply: ExpireSilence("00000000-0000-4000-8000-000000000000", reply))
+        result = ask(
+            rig, lambda reply: ExpireSilence("00000000-0000-4000-8000-000000000000", reply)
+        )
         assert isinstance(result, GossamerError) and str(result) == "silence not found"
         assert rig.actors.alive()
     finally:
@@ -119,8 +130,14 @@ def test_a_burst_of_writes_is_acknowledged_after_one_journal_commit(tmp_path: Pa
                 done.set()
 
         for i in range(50):
-            sil = Silence("", (SilenceMatcher(EQUAL, "alertname", f"A{i}"),), now, now + 3600 * S,
-                          created_by="me", comment="burst")
+            sil = Silence(
+                "",
+                (SilenceMatcher(EQUAL, "alertname", f"A{i}"),),
+                now,
+                now + 3600 * S,
+                created_by="me",
+                comment="burst",
+            )
             rig.actors.silencer.tell(SetSilence(sil, reply))
         assert done.wait(5)
         assert all(isinstance(a, str) for a in answers)

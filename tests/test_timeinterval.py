@@ -105,21 +105,31 @@ def test_negative_days_count_from_the_end_of_the_month() -> None:
 
 def test_days_beyond_the_month_never_match_and_ends_are_clamped() -> None:
     """30:31 never matches in February; 25:31 ends at the month's last day."""
-    assert not TimeIntervalEntry(days_of_month=(InclusiveRange(30, 31),)).contains(at("2023-02-28T00:00:00"))
-    assert TimeIntervalEntry(days_of_month=(InclusiveRange(25, 31),)).contains(at("2023-02-28T00:00:00"))
-    assert TimeIntervalEntry(days_of_month=(InclusiveRange(1, -1),)).contains(at("2023-04-30T00:00:00"))
+    assert not TimeIntervalEntry(days_of_month=(InclusiveRange(30, 31),)).contains(
+        at("2023-02-28T00:00:00")
+    )
+    assert TimeIntervalEntry(days_of_month=(InclusiveRange(25, 31),)).contains(
+        at("2023-02-28T00:00:00")
+    )
+    assert TimeIntervalEntry(days_of_month=(InclusiveRange(1, -1),)).contains(
+        at("2023-04-30T00:00:00")
+    )
 
 
 def test_weekdays_months_and_years() -> None:
     """Sunday is 0; every present field must match (AND), any range within it (OR)."""
-    entry = TimeIntervalEntry(weekdays=(InclusiveRange(1, 5),), months=(InclusiveRange(5, 5),),
-                              years=(InclusiveRange(2024, 2024),))
+    entry = TimeIntervalEntry(
+        weekdays=(InclusiveRange(1, 5),),
+        months=(InclusiveRange(5, 5),),
+        years=(InclusiveRange(2024, 2024),),
+    )
     assert entry.contains(at("2024-05-06T10:00:00"))  # a Monday
     assert not entry.contains(at("2024-05-05T10:00:00"))  # a Sunday
     assert not entry.contains(at("2024-06-03T10:00:00"))  # June
     assert not entry.contains(at("2025-05-05T10:00:00"))  # 2025
     assert TimeIntervalEntry(weekdays=(InclusiveRange(0, 0), InclusiveRange(6, 6))).contains(
-        at("2024-05-05T10:00:00"))
+        at("2024-05-05T10:00:00")
+    )
 
 
 def test_location_converts_before_checking() -> None:
@@ -146,8 +156,13 @@ def test_empty_entry_matches_always_and_empty_list_never() -> None:
 
 def test_named_interval_matches_if_any_entry_matches() -> None:
     """A named interval is the OR of its entries; without entries it never matches."""
-    interval = TimeInterval("x", (TimeIntervalEntry(weekdays=(InclusiveRange(6, 6),)),
-                                  TimeIntervalEntry(weekdays=(InclusiveRange(0, 0),))))
+    interval = TimeInterval(
+        "x",
+        (
+            TimeIntervalEntry(weekdays=(InclusiveRange(6, 6),)),
+            TimeIntervalEntry(weekdays=(InclusiveRange(0, 0),)),
+        ),
+    )
     assert interval.contains(at("2024-05-04T12:00:00"))
     assert interval.contains(at("2024-05-05T12:00:00"))
     assert not interval.contains(at("2024-05-06T12:00:00"))
@@ -169,12 +184,15 @@ time_intervals:
     assert list(config.time_intervals) == ["a", "b"]
     assert config.time_intervals["a"].deprecated_mute
     assert config.time_intervals["a"].entries[0] == TimeIntervalEntry(
-        weekdays=(InclusiveRange(6, 6),), location="Europe/Paris")
+        weekdays=(InclusiveRange(6, 6),), location="Europe/Paris"
+    )
     assert config.time_intervals["b"].entries[0].times == (TimeRange(540, 1020),)
 
 
 def test_unknown_location_is_a_config_error() -> None:
     """Locations must be IANA zone names."""
     with pytest.raises(ConfigError, match="unknown time zone Nowhere/Town"):
-        parse_config("route: {receiver: r}\nreceivers: [{name: r}]\n"
-                     "time_intervals: [{name: a, time_intervals: [{location: Nowhere/Town}]}]\n")
+        parse_config(
+            "route: {receiver: r}\nreceivers: [{name: r}]\n"
+            "time_intervals: [{name: a, time_intervals: [{location: Nowhere/Town}]}]\n"
+        )

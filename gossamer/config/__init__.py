@@ -88,6 +88,8 @@ def unsupported_receivers(config: Config, supported: set[str]) -> list[str]:
     for receiver in config.receivers:
         for kind in receiver.integration_kinds():
             if kind not in supported:
-                messages.append(f'receiver "{receiver.name}" uses {kind}_configs, '
-                                "which gossamer does not support yet")
+                messages.append(
+                    f'receiver "{receiver.name}" uses {kind}_configs, '
+                    "which gossamer does not support yet"
+                )
     return messages

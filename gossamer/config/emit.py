@@ -23,9 +23,23 @@ _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
 _BREAKS = "\r\n\x85\u2028\u2029"
 _FIRST_INDICATORS = set("#,[]{}&*!|>'\"%@`")
 _FLOW_INDICATORS = set(",?[]{}")
-_ESCAPES = {0x00: "0", 0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f",
-            0x0D: "r", 0x1B: "e", 0x22: '"', 0x5C: "\\", 0x85: "N", 0xA0: "_",
-            0x2028: "L", 0x2029: "P"}
+_ESCAPES = {
+    0x00: "0",
+    0x07: "a",
+    0x08: "b",
+    0x09: "t",
+    0x0A: "n",
+    0x0B: "v",
+    0x0C: "f",
+    0x0D: "r",
+    0x1B: "e",
+    0x22: '"',
+    0x5C: "\\",
+    0x85: "N",
+    0xA0: "_",
+    0x2028: "L",
+    0x2029: "P",
+}
 
 
 class Flow(list[Any]):
@@ -38,8 +52,12 @@ class FlowMap(dict[str, Any]):
 
 def _printable(ch: str) -> bool:
     c = ord(ch)
-    return (c == 0x0A or 0x20 <= c <= 0x7E or 0xA0 <= c <= 0xD7FF
-            or (0xE000 <= c <= 0xFFFD and c != 0xFEFF))
+    return (
+        c == 0x0A
+        or 0x20 <= c <= 0x7E
+        or 0xA0 <= c <= 0xD7FF
+        or (0xE000 <= c <= 0xFFFD and c != 0xFEFF)
+    )
 
 
 def _blankz(text: str, i: int) -> bool:
@@ -108,7 +126,8 @@ def _requested_style(text: str) -> str:
     """yaml.v2 ``encoder.stringv``: literal, plain, or double-quoted."""
     tag, _ = resolve_plain(text)
     can_plain = tag == "!!str" and not (
-        text[:1] in "+-0123456789" and ":" in text and _BASE60.match(text) is not None)
+        text[:1] in "+-0123456789" and ":" in text and _BASE60.match(text) is not None
+    )
     if "\n" in text:
         return "|"
     return "" if can_plain else '"'
@@ -131,7 +150,11 @@ class _Emitter:
         self.column = 0
 
     def write_indent(self, indent: int) -> None:
-        if not self.indention or self.column > indent or (self.column == indent and not self.whitespace):
+        if (
+            not self.indention
+            or self.column > indent
+            or (self.column == indent and not self.whitespace)
+        ):
             self.newline()
         if self.column < indent:
             self.put(" " * (indent - self.column))
@@ -191,7 +214,13 @@ class _Emitter:
     # -- scalars --
     def scalar(self, value: Any, indent: int, simple_key: bool = False, flow: bool = False) -> None:
         if value is None or isinstance(value, (bool, int)):
-            text = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            text = (
+                "null"
+                if value is None
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
             self.plain(text, indent, not simple_key)
             return
         text = str(value)
@@ -248,8 +277,13 @@ class _Emitter:
         for i, ch in enumerate(text):
             if ch == " ":
                 next_space = i < last and text[i + 1] == " "
-                if (allow_breaks and not spaces and self.column > BEST_WIDTH and 0 < i < last
-                        and not next_space):
+                if (
+                    allow_breaks
+                    and not spaces
+                    and self.column > BEST_WIDTH
+                    and 0 < i < last
+                    and not next_space
+                ):
                     self.write_indent(indent)
                 else:
                     self.put(ch)

@@ -41,9 +41,13 @@ def _tls_version(d: y.Decoder, node: y.Node) -> str:
 
 
 _TLS_FIELDS: dict[str, y.Converter] = {
-    "ca_file": y.string, "cert_file": y.string, "key_file": y.string,
-    "server_name": y.string, "insecure_skip_verify": y.boolean,
-    "min_version": _tls_version, "max_version": _tls_version,
+    "ca_file": y.string,
+    "cert_file": y.string,
+    "key_file": y.string,
+    "server_name": y.string,
+    "insecure_skip_verify": y.boolean,
+    "min_version": _tls_version,
+    "max_version": _tls_version,
 }
 
 
@@ -57,27 +61,42 @@ def tls_config(d: y.Decoder, node: y.Node) -> TLSConfig:
 def _basic_auth(d: y.Decoder, node: y.Node) -> BasicAuth | None:
     if y.is_null(node):
         return None
-    raw = d.fields(node, "config.plain", {"username": y.string, "password": y.string,
-                                          "password_file": y.string})
+    raw = d.fields(
+        node,
+        "config.plain",
+        {"username": y.string, "password": y.string, "password_file": y.string},
+    )
     return BasicAuth(**raw)
 
 
 def _authorization(d: y.Decoder, node: y.Node) -> Authorization | None:
     if y.is_null(node):
         return None
-    raw = d.fields(node, "config.Authorization", {"type": y.string, "credentials": y.string,
-                                                  "credentials_file": y.string})
+    raw = d.fields(
+        node,
+        "config.Authorization",
+        {"type": y.string, "credentials": y.string, "credentials_file": y.string},
+    )
     return Authorization(**{"type": "", **raw})
 
 
 def _oauth2(d: y.Decoder, node: y.Node) -> OAuth2 | None:
     if y.is_null(node):
         return None
-    raw = d.fields(node, "config.OAuth2", {
-        "client_id": y.string, "client_secret": y.string, "client_secret_file": y.string,
-        "scopes": y.string_list, "token_url": y.string, "endpoint_params": y.string_map,
-        "tls_config": tls_config, "proxy_url": proxy_url,
-    })
+    raw = d.fields(
+        node,
+        "config.OAuth2",
+        {
+            "client_id": y.string,
+            "client_secret": y.string,
+            "client_secret_file": y.string,
+            "scopes": y.string_list,
+            "token_url": y.string,
+            "endpoint_params": y.string_map,
+            "tls_config": tls_config,
+            "proxy_url": proxy_url,
+        },
+    )
     raw["scopes"] = tuple(raw.get("scopes") or ())
     raw["endpoint_params"] = raw.get("endpoint_params") or {}
     return OAuth2(**raw)
@@ -93,10 +112,16 @@ def _header(d: y.Decoder, node: y.Node) -> dict[str, tuple[str, ...]]:
 
 
 _HTTP_FIELDS: dict[str, y.Converter] = {
-    "basic_auth": _basic_auth, "authorization": _authorization, "oauth2": _oauth2,
-    "bearer_token": y.string, "bearer_token_file": y.string, "proxy_url": proxy_url,
-    "proxy_connect_header": _header, "tls_config": tls_config,
-    "follow_redirects": y.boolean, "enable_http2": y.boolean,
+    "basic_auth": _basic_auth,
+    "authorization": _authorization,
+    "oauth2": _oauth2,
+    "bearer_token": y.string,
+    "bearer_token_file": y.string,
+    "proxy_url": proxy_url,
+    "proxy_connect_header": _header,
+    "tls_config": tls_config,
+    "follow_redirects": y.boolean,
+    "enable_http2": y.boolean,
 }
 
 
@@ -117,7 +142,9 @@ def _validate(c: dict[str, Any]) -> dict[str, Any]:
     if token and token_file:
         raise ConfigError("at most one of bearer_token & bearer_token_file must be configured")
     if (basic or oauth) and (token or token_file):
-        raise ConfigError("at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured")
+        raise ConfigError(
+            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured"
+        )
     if basic and basic.password and basic.password_file:
         raise ConfigError("at most one of basic_auth password & password_file must be configured")
     if auth is not None:
@@ -135,7 +162,9 @@ def _check_authorization(auth: Authorization, token: str, other: object) -> Auth
     if token:
         raise ConfigError("authorization is not compatible with bearer_token & bearer_token_file")
     if auth.credentials and auth.credentials_file:
-        raise ConfigError("at most one of authorization credentials & credentials_file must be configured")
+        raise ConfigError(
+            "at most one of authorization credentials & credentials_file must be configured"
+        )
     kind = auth.type.strip() or "Bearer"
     if kind.lower() == "basic":
         raise ConfigError('authorization type cannot be set to "basic", use "basic_auth" instead')
@@ -154,7 +183,9 @@ def _check_oauth2(oauth: OAuth2, basic: BasicAuth | None) -> None:
     if not oauth.token_url:
         raise ConfigError("oauth2 token_url must be configured")
     if oauth.client_secret and oauth.client_secret_file:
-        raise ConfigError("at most one of oauth2 client_secret & client_secret_file must be configured")
+        raise ConfigError(
+            "at most one of oauth2 client_secret & client_secret_file must be configured"
+        )
 
 
 def join_dir(base_dir: str, path: str) -> str:
@@ -168,20 +199,29 @@ def with_directory(c: HTTPClientConfig, base_dir: str) -> HTTPClientConfig:
     """``HTTPClientConfig.SetDirectory``: resolve every file path against ``base_dir``."""
 
     def tls(t: TLSConfig) -> TLSConfig:
-        return msgspec.structs.replace(t, ca_file=join_dir(base_dir, t.ca_file),
-                                       cert_file=join_dir(base_dir, t.cert_file),
-                                       key_file=join_dir(base_dir, t.key_file))
+        return msgspec.structs.replace(
+            t,
+            ca_file=join_dir(base_dir, t.ca_file),
+            cert_file=join_dir(base_dir, t.cert_file),
+            key_file=join_dir(base_dir, t.key_file),
+        )
 
-    changes: dict[str, Any] = {"tls_config": tls(c.tls_config),
-                               "bearer_token_file": join_dir(base_dir, c.bearer_token_file)}
+    changes: dict[str, Any] = {
+        "tls_config": tls(c.tls_config),
+        "bearer_token_file": join_dir(base_dir, c.bearer_token_file),
+    }
     if c.basic_auth is not None:
         changes["basic_auth"] = msgspec.structs.replace(
-            c.basic_auth, password_file=join_dir(base_dir, c.basic_auth.password_file))
+            c.basic_auth, password_file=join_dir(base_dir, c.basic_auth.password_file)
+        )
     if c.authorization is not None:
         changes["authorization"] = msgspec.structs.replace(
-            c.authorization, credentials_file=join_dir(base_dir, c.authorization.credentials_file))
+            c.authorization, credentials_file=join_dir(base_dir, c.authorization.credentials_file)
+        )
     if c.oauth2 is not None:
         changes["oauth2"] = msgspec.structs.replace(
-            c.oauth2, client_secret_file=join_dir(base_dir, c.oauth2.client_secret_file),
-            tls_config=tls(c.oauth2.tls_config))
+            c.oauth2,
+            client_secret_file=join_dir(base_dir, c.oauth2.client_secret_file),
+            tls_config=tls(c.oauth2.tls_config),
+        )
     return msgspec.structs.replace(c, **changes)

@@ -41,16 +41,41 @@ def _global_secret_url(d: y.Decoder, node: y.Node) -> str:
 
 
 _GLOBAL_FIELDS: dict[str, y.Converter] = {
-    "resolve_timeout": _duration, "http_config": http_config,
-    **dict.fromkeys(["smtp_from", "smtp_hello", "smtp_auth_username", "smtp_auth_password",
-                     "smtp_auth_password_file", "smtp_auth_secret", "smtp_auth_identity",
-                     "slack_api_url_file", "opsgenie_api_key", "opsgenie_api_key_file",
-                     "wechat_api_secret", "wechat_api_corp_id", "victorops_api_key",
-                     "victorops_api_key_file"], y.string),
-    "smtp_smarthost": host_port, "smtp_require_tls": y.boolean,
+    "resolve_timeout": _duration,
+    "http_config": http_config,
+    **dict.fromkeys(
+        [
+            "smtp_from",
+            "smtp_hello",
+            "smtp_auth_username",
+            "smtp_auth_password",
+            "smtp_auth_password_file",
+            "smtp_auth_secret",
+            "smtp_auth_identity",
+            "slack_api_url_file",
+            "opsgenie_api_key",
+            "opsgenie_api_key_file",
+            "wechat_api_secret",
+            "wechat_api_corp_id",
+            "victorops_api_key",
+            "victorops_api_key_file",
+        ],
+        y.string,
+    ),
+    "smtp_smarthost": host_port,
+    "smtp_require_tls": y.boolean,
     "slack_api_url": _global_secret_url,
-    **dict.fromkeys(["pagerduty_url", "opsgenie_api_url", "wechat_api_url", "victorops_api_url",
-                     "telegram_api_url", "webex_api_url"], _global_url),
+    **dict.fromkeys(
+        [
+            "pagerduty_url",
+            "opsgenie_api_url",
+            "wechat_api_url",
+            "victorops_api_url",
+            "telegram_api_url",
+            "webex_api_url",
+        ],
+        _global_url,
+    ),
 }
 
 
@@ -83,7 +108,9 @@ def _ranges(parse: Any, into: str) -> y.Converter:
 
 
 def _time_range(d: y.Decoder, node: y.Node) -> ti.TimeRange | None:
-    raw = d.plain(node, "timeinterval.yamlTimeRange", {"start_time": y.string, "end_time": y.string})
+    raw = d.plain(
+        node, "timeinterval.yamlTimeRange", {"start_time": y.string, "end_time": y.string}
+    )
     if raw is None:
         return None
     try:
@@ -130,10 +157,16 @@ def _named_intervals(mute: bool) -> y.Converter:
     def one(d: y.Decoder, node: y.Node) -> ti.TimeInterval | None:
         if y.is_null(node):
             return ti.TimeInterval(name="", deprecated_mute=mute)
-        raw = d.plain(node, "config.plain", {
-            "name": y.string,
-            "time_intervals": lambda dd, n: y.seq_of(dd, n, "[]timeinterval.TimeInterval", _entry),
-        })
+        raw = d.plain(
+            node,
+            "config.plain",
+            {
+                "name": y.string,
+                "time_intervals": lambda dd, n: y.seq_of(
+                    dd, n, "[]timeinterval.TimeInterval", _entry
+                ),
+            },
+        )
         if raw is None:
             return None
         if not raw.get("name"):
@@ -159,14 +192,21 @@ def _receivers(d: y.Decoder, node: y.Node) -> list[Any] | None:
 
 
 _CONFIG_FIELDS: dict[str, y.Converter] = {
-    "global": _decode_global, "route": lambda d, n: None if y.is_null(n) else decode_route(d, n),
-    "inhibit_rules": _inhibit_rules, "receivers": _receivers, "templates": y.string_list,
-    "mute_time_intervals": _named_intervals(True), "time_intervals": _named_intervals(False),
+    "global": _decode_global,
+    "route": lambda d, n: None if y.is_null(n) else decode_route(d, n),
+    "inhibit_rules": _inhibit_rules,
+    "receivers": _receivers,
+    "templates": y.string_list,
+    "mute_time_intervals": _named_intervals(True),
+    "time_intervals": _named_intervals(False),
 }
 
-_AT_MOST_ONE = (("slack_api_url", "slack_api_url_file"), ("opsgenie_api_key", "opsgenie_api_key_file"),
-                ("victorops_api_key", "victorops_api_key_file"),
-                ("smtp_auth_password", "smtp_auth_password_file"))
+_AT_MOST_ONE = (
+    ("slack_api_url", "slack_api_url_file"),
+    ("opsgenie_api_key", "opsgenie_api_key_file"),
+    ("victorops_api_key", "victorops_api_key_file"),
+    ("smtp_auth_password", "smtp_auth_password_file"),
+)
 
 
 def parse_config(text: str, base_dir: str = ".") -> Config:
@@ -205,10 +245,15 @@ def _validate(raw: dict[str, Any], base_dir: str, text: str) -> Config:
     _check_receivers(route, names)
     intervals = _interval_map(raw.get("mute_time_intervals") or [], raw.get("time_intervals") or [])
     _check_time_intervals(route, intervals)
-    return Config(global_=g, route=route, inhibit_rules=raw.get("inhibit_rules") or [],
-                  receivers=receivers, time_intervals=intervals,
-                  templates=_resolve_templates(raw.get("templates") or [], base_dir),
-                  original_text=text)
+    return Config(
+        global_=g,
+        route=route,
+        inhibit_rules=raw.get("inhibit_rules") or [],
+        receivers=receivers,
+        time_intervals=intervals,
+        templates=_resolve_templates(raw.get("templates") or [], base_dir),
+        original_text=text,
+    )
 
 
 def _struct_dict(s: Any) -> dict[str, Any]:
@@ -233,7 +278,9 @@ def _check_receivers(route: RouteConfig, names: set[str]) -> None:
         raise ConfigError(f'undefined receiver "{route.receiver}" used in route')
 
 
-def _interval_map(mute: list[ti.TimeInterval], plain: list[ti.TimeInterval]) -> dict[str, ti.TimeInterval]:
+def _interval_map(
+    mute: list[ti.TimeInterval], plain: list[ti.TimeInterval]
+) -> dict[str, ti.TimeInterval]:
     out: dict[str, ti.TimeInterval] = {}
     for interval in mute + plain:
         if interval.name in out:
@@ -277,5 +324,7 @@ def load_config_file(path: str) -> Config:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"open {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+        raise ConfigError(
+            f"open {path}: {exc.strerror if isinstance(exc, OSError) else exc}"
+        ) from None
     return parse_config(text, os.path.dirname(path) or ".")

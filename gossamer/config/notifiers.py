@@ -34,8 +34,15 @@ DEFAULT_PAGERDUTY_DETAILS = {
     "num_firing": "{{ .Alerts.Firing | len }}",
     "num_resolved": "{{ .Alerts.Resolved | len }}",
 }
-_VICTOROPS_RESERVED = ("routing_key", "message_type", "state_message", "entity_display_name",
-                       "monitoring_tool", "entity_id", "entity_state")
+_VICTOROPS_RESERVED = (
+    "routing_key",
+    "message_type",
+    "state_message",
+    "entity_display_name",
+    "monitoring_tool",
+    "entity_id",
+    "entity_state",
+)
 _OPSGENIE_TYPES = re.compile(r"(team|teams|user|escalation|schedule)\Z")
 
 
@@ -69,8 +76,9 @@ def go_duration(d: y.Decoder, node: y.Node) -> float:
     return parse_go_duration(y.string(d, node)) / 1e9
 
 
-def _struct_list(type_name: str, spec: dict[str, y.Converter], build: Any,
-                 pointers: str = "") -> y.Converter:
+def _struct_list(
+    type_name: str, spec: dict[str, y.Converter], build: Any, pointers: str = ""
+) -> y.Converter:
     """A converter for a list of small structs; ``build(raw)`` validates and constructs.
 
     A null element is the zero struct for Go value slices; for pointer slices
@@ -138,25 +146,35 @@ def _slack_action(raw: Raw) -> SlackAction:
 def _sigv4(d: y.Decoder, node: y.Node) -> SigV4Config:
     if y.is_null(node):
         return SigV4Config()
-    raw = d.plain(node, "sigv4.plain", _strings("region", "access_key", "secret_key", "profile", "role_arn"))
+    raw = d.plain(
+        node, "sigv4.plain", _strings("region", "access_key", "secret_key", "profile", "role_arn")
+    )
     if raw is None:
         return SigV4Config()
     if bool(raw.get("access_key")) != bool(raw.get("secret_key")):
-        raise ConfigError("must provide a AWS SigV4 Access key and Secret Key if credentials "
-                          "are specified in the SigV4 config")
+        raise ConfigError(
+            "must provide a AWS SigV4 Access key and Secret Key if credentials "
+            "are specified in the SigV4 config"
+        )
     return SigV4Config(**raw)
 
 
 def _check_responder(r: OpsGenieResponder) -> None:
     shown = "{" + " ".join((r.id, r.name, r.username, r.type)) + "}"  # Go's %v of the struct
     if not (r.id or r.name or r.username):
-        raise ConfigError(f"opsGenieConfig responder {shown} has to have at least one of id, username or name specified")
+        raise ConfigError(
+            f"opsGenieConfig responder {shown} has to have at least one of id, username or name specified"
+        )
     if "{{" in r.type:
         if r.type.count("{{") != r.type.count("}}"):
-            raise ConfigError(f"opsGenieConfig responder {shown} type is not a valid template: unclosed action")
+            raise ConfigError(
+                f"opsGenieConfig responder {shown} type is not a valid template: unclosed action"
+            )
     elif not _OPSGENIE_TYPES.match(r.type.lower()):
-        raise ConfigError(f"opsGenieConfig responder {shown} type does not match valid options "
-                          "^(team|teams|user|escalation|schedule)$")
+        raise ConfigError(
+            f"opsGenieConfig responder {shown} type does not match valid options "
+            "^(team|teams|user|escalation|schedule)$"
+        )
 
 
 # --- per-kind specs and checks ----------------------------------------------
@@ -164,56 +182,160 @@ def _check_responder(r: OpsGenieResponder) -> None:
 SPECS: dict[str, dict[str, y.Converter]] = {
     "webhook": _common(url=url, url_file=y.string, max_alerts=y.uint64),
     "email": {
-        "send_resolved": y.boolean, **_strings("to", "from", "hello", "auth_username", "auth_password",
-                                             "auth_password_file", "auth_secret", "auth_identity",
-                                             "html", "text"),
-        "smarthost": host_port, "headers": y.string_map, "require_tls": optional_bool,
+        "send_resolved": y.boolean,
+        **_strings(
+            "to",
+            "from",
+            "hello",
+            "auth_username",
+            "auth_password",
+            "auth_password_file",
+            "auth_secret",
+            "auth_identity",
+            "html",
+            "text",
+        ),
+        "smarthost": host_port,
+        "headers": y.string_map,
+        "require_tls": optional_bool,
         "tls_config": tls_config,
     },
     "pagerduty": _common(
-        **_strings("service_key", "service_key_file", "routing_key", "routing_key_file", "client",
-                   "client_url", "description", "source", "severity", "class", "component", "group"),
-        url=url, details=y.string_map,
-        images=_struct_list("config.PagerdutyImage", _strings("src", "alt", "href"),
-                            lambda raw: PagerdutyImage(**raw)),
-        links=_struct_list("config.PagerdutyLink", _strings("href", "text"),
-                           lambda raw: PagerdutyLink(**raw)),
+        **_strings(
+            "service_key",
+            "service_key_file",
+            "routing_key",
+            "routing_key_file",
+            "client",
+            "client_url",
+            "description",
+            "source",
+            "severity",
+            "class",
+            "component",
+            "group",
+        ),
+        url=url,
+        details=y.string_map,
+        images=_struct_list(
+            "config.PagerdutyImage",
+            _strings("src", "alt", "href"),
+            lambda raw: PagerdutyImage(**raw),
+        ),
+        links=_struct_list(
+            "config.PagerdutyLink", _strings("href", "text"), lambda raw: PagerdutyLink(**raw)
+        ),
     ),
     "slack": _common(
-        **_strings("api_url_file", "channel", "username", "color", "title", "title_link", "pretext",
-                   "text", "footer", "fallback", "callback_id", "icon_emoji", "icon_url",
-                   "image_url", "thumb_url"),
-        api_url=secret_url, short_fields=y.boolean, link_names=y.boolean,
+        **_strings(
+            "api_url_file",
+            "channel",
+            "username",
+            "color",
+            "title",
+            "title_link",
+            "pretext",
+            "text",
+            "footer",
+            "fallback",
+            "callback_id",
+            "icon_emoji",
+            "icon_url",
+            "image_url",
+            "thumb_url",
+        ),
+        api_url=secret_url,
+        short_fields=y.boolean,
+        link_names=y.boolean,
         mrkdwn_in=y.string_list,
-        fields=_struct_list(PLAIN, {"title": y.string, "value": y.string, "short": optional_bool},
-                            _slack_field, pointers="slack_configs fields"),
-        actions=_struct_list(PLAIN, {**_strings("type", "text", "url", "style", "name", "value"),
-                                     "confirm": _slack_confirm}, _slack_action, pointers="slack_configs actions"),
+        fields=_struct_list(
+            PLAIN,
+            {"title": y.string, "value": y.string, "short": optional_bool},
+            _slack_field,
+            pointers="slack_configs fields",
+        ),
+        actions=_struct_list(
+            PLAIN,
+            {
+                **_strings("type", "text", "url", "style", "name", "value"),
+                "confirm": _slack_confirm,
+            },
+            _slack_action,
+            pointers="slack_configs actions",
+        ),
     ),
     "opsgenie": _common(
-        **_strings("api_key", "api_key_file", "message", "description", "source", "entity",
-                   "actions", "tags", "note", "priority"),
-        api_url=url, details=y.string_map, update_alerts=y.boolean,
-        responders=_struct_list("config.OpsGenieConfigResponder",
-                                _strings("id", "name", "username", "type"),
-                                lambda raw: OpsGenieResponder(**raw)),
+        **_strings(
+            "api_key",
+            "api_key_file",
+            "message",
+            "description",
+            "source",
+            "entity",
+            "actions",
+            "tags",
+            "note",
+            "priority",
+        ),
+        api_url=url,
+        details=y.string_map,
+        update_alerts=y.boolean,
+        responders=_struct_list(
+            "config.OpsGenieConfigResponder",
+            _strings("id", "name", "username", "type"),
+            lambda raw: OpsGenieResponder(**raw),
+        ),
     ),
-    "wechat": _common(**_strings("api_secret", "corp_id", "message", "to_user", "to_party", "to_tag",
-                                 "agent_id", "message_type"), api_url=url),
-    "pushover": _common(**_strings("user_key", "token", "title", "message", "url", "url_title",
-                                   "sound", "priority"),
-                        retry=go_duration, expire=go_duration, html=y.boolean),
-    "victorops": _common(**_strings("api_key", "api_key_file", "routing_key", "message_type",
-                                    "state_message", "entity_display_name", "monitoring_tool"),
-                         api_url=url, custom_fields=y.string_map),
-    "sns": _common(**_strings("api_url", "topic_arn", "phone_number", "target_arn", "subject",
-                              "message"), sigv4=_sigv4, attributes=y.string_map),
-    "telegram": _common(**_strings("bot_token", "message", "parse_mode"), api_url=url,
-                        chat_id=y.int64, disable_notifications=y.boolean),
+    "wechat": _common(
+        **_strings(
+            "api_secret",
+            "corp_id",
+            "message",
+            "to_user",
+            "to_party",
+            "to_tag",
+            "agent_id",
+            "message_type",
+        ),
+        api_url=url,
+    ),
+    "pushover": _common(
+        **_strings(
+            "user_key", "token", "title", "message", "url", "url_title", "sound", "priority"
+        ),
+        retry=go_duration,
+        expire=go_duration,
+        html=y.boolean,
+    ),
+    "victorops": _common(
+        **_strings(
+            "api_key",
+            "api_key_file",
+            "routing_key",
+            "message_type",
+            "state_message",
+            "entity_display_name",
+            "monitoring_tool",
+        ),
+        api_url=url,
+        custom_fields=y.string_map,
+    ),
+    "sns": _common(
+        **_strings("api_url", "topic_arn", "phone_number", "target_arn", "subject", "message"),
+        sigv4=_sigv4,
+        attributes=y.string_map,
+    ),
+    "telegram": _common(
+        **_strings("bot_token", "message", "parse_mode"),
+        api_url=url,
+        chat_id=y.int64,
+        disable_notifications=y.boolean,
+    ),
     "discord": _common(**_strings("title", "message"), webhook_url=secret_url),
     "webex": _common(**_strings("message", "room_id"), api_url=url),
-    "msteams": _common(**_strings("webhook_url_file", "title", "summary", "text"),
-                       webhook_url=secret_url),
+    "msteams": _common(
+        **_strings("webhook_url_file", "title", "summary", "text"), webhook_url=secret_url
+    ),
 }
 
 
@@ -244,8 +366,12 @@ def canonical_header(name: str) -> str:
 
 
 def _check_pagerduty(c: Raw) -> None:
-    if not (c.get("routing_key") or c.get("service_key") or c.get("routing_key_file")
-            or c.get("service_key_file")):
+    if not (
+        c.get("routing_key")
+        or c.get("service_key")
+        or c.get("routing_key_file")
+        or c.get("service_key_file")
+    ):
         raise ConfigError("missing service or routing key in PagerDuty config")
     if c.get("routing_key") and c.get("routing_key_file"):
         raise ConfigError("at most one of routing_key & routing_key_file must be configured")
@@ -274,7 +400,9 @@ def _check_opsgenie(c: Raw) -> None:
 def _check_wechat(c: Raw) -> None:
     c["message_type"] = c.get("message_type") or "text"
     if c["message_type"] not in ("text", "markdown"):
-        raise ConfigError(f'weChat message type "{c["message_type"]}" does not match valid options ^(text|markdown)$')
+        raise ConfigError(
+            f'weChat message type "{c["message_type"]}" does not match valid options ^(text|markdown)$'
+        )
 
 
 def _check_pushover(c: Raw) -> None:
@@ -291,8 +419,10 @@ def _check_victorops(c: Raw) -> None:
         raise ConfigError("at most one of api_key & api_key_file must be configured")
     for name in _VICTOROPS_RESERVED:
         if name in (c.get("custom_fields") or {}):
-            raise ConfigError(f"victorOps config contains custom field {name} which cannot be used "
-                              "as it conflicts with the fixed/static fields")
+            raise ConfigError(
+                f"victorOps config contains custom field {name} which cannot be used "
+                "as it conflicts with the fixed/static fields"
+            )
 
 
 def _check_sns(c: Raw) -> None:
@@ -300,7 +430,9 @@ def _check_sns(c: Raw) -> None:
     # 0.25 tests (a=="") != (b=="") != (c==""), which also lets all three through;
     # gossamer deliberately insists on exactly one.
     if sum(targets) != 1:
-        raise ConfigError("must provide either a Target ARN, Topic ARN, or Phone Number for SNS config")
+        raise ConfigError(
+            "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config"
+        )
 
 
 def _check_telegram(c: Raw) -> None:
@@ -309,7 +441,9 @@ def _check_telegram(c: Raw) -> None:
     if not c.get("chat_id"):
         raise ConfigError("missing chat_id on telegram_config")
     if c.get("parse_mode", "HTML") not in ("", "Markdown", "MarkdownV2", "HTML"):
-        raise ConfigError("unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string")
+        raise ConfigError(
+            "unknown parse_mode on telegram_config, must be Markdown, MarkdownV2, HTML or empty string"
+        )
 
 
 def _check_webex(c: Raw) -> None:
@@ -328,10 +462,18 @@ def _check_msteams(c: Raw) -> None:
 
 
 CHECKS = {
-    "webhook": _check_webhook, "email": _check_email, "pagerduty": _check_pagerduty,
-    "slack": _check_slack, "opsgenie": _check_opsgenie, "wechat": _check_wechat,
-    "pushover": _check_pushover, "victorops": _check_victorops, "sns": _check_sns,
-    "telegram": _check_telegram, "webex": _check_webex, "msteams": _check_msteams,
+    "webhook": _check_webhook,
+    "email": _check_email,
+    "pagerduty": _check_pagerduty,
+    "slack": _check_slack,
+    "opsgenie": _check_opsgenie,
+    "wechat": _check_wechat,
+    "pushover": _check_pushover,
+    "victorops": _check_victorops,
+    "sns": _check_sns,
+    "telegram": _check_telegram,
+    "webex": _check_webex,
+    "msteams": _check_msteams,
 }
 
 

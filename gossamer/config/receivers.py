@@ -21,13 +21,34 @@ from gossamer.errors import ConfigError
 
 # Go's field order of ``config.Receiver`` is the render order; this is the
 # order in which ``Config.UnmarshalYAML`` visits the kinds.
-_FINISH_ORDER = ("webhook", "email", "slack", "pushover", "pagerduty", "opsgenie", "wechat",
-                 "victorops", "sns", "telegram", "discord", "webex", "msteams")
+_FINISH_ORDER = (
+    "webhook",
+    "email",
+    "slack",
+    "pushover",
+    "pagerduty",
+    "opsgenie",
+    "wechat",
+    "victorops",
+    "sns",
+    "telegram",
+    "discord",
+    "webex",
+    "msteams",
+)
 _STRUCTS: dict[str, type[Any]] = {
-    "webhook": m.WebhookConfig, "email": m.EmailConfig, "pagerduty": m.PagerdutyConfig,
-    "slack": m.SlackConfig, "opsgenie": m.OpsGenieConfig, "wechat": m.WechatConfig,
-    "pushover": m.PushoverConfig, "victorops": m.VictorOpsConfig, "sns": m.SNSConfig,
-    "telegram": m.TelegramConfig, "discord": m.DiscordConfig, "webex": m.WebexConfig,
+    "webhook": m.WebhookConfig,
+    "email": m.EmailConfig,
+    "pagerduty": m.PagerdutyConfig,
+    "slack": m.SlackConfig,
+    "opsgenie": m.OpsGenieConfig,
+    "wechat": m.WechatConfig,
+    "pushover": m.PushoverConfig,
+    "victorops": m.VictorOpsConfig,
+    "sns": m.SNSConfig,
+    "telegram": m.TelegramConfig,
+    "discord": m.DiscordConfig,
+    "webex": m.WebexConfig,
     "msteams": m.MSTeamsConfig,
 }
 _RENAMED = {"from": "from_", "class": "class_"}
@@ -35,14 +56,17 @@ _RENAMED = {"from": "from_", "class": "class_"}
 
 def _integration_list(kind: str) -> y.Converter:
     def convert(d: y.Decoder, node: y.Node) -> list[Raw] | None:
-        items = y.seq_of(d, node, f"[]*config.{kind}", lambda dd, n: decode_integration(kind, dd, n))
+        items = y.seq_of(
+            d, node, f"[]*config.{kind}", lambda dd, n: decode_integration(kind, dd, n)
+        )
         return None if items is None else [item for item in items if item is not None]
 
     return convert
 
 
 _RECEIVER_FIELDS: dict[str, y.Converter] = {
-    "name": y.string, **{f"{kind}_configs": _integration_list(kind) for kind in _STRUCTS},
+    "name": y.string,
+    **{f"{kind}_configs": _integration_list(kind) for kind in _STRUCTS},
 }
 
 
@@ -69,8 +93,9 @@ def finish_receivers(raws: list[Raw], g: GlobalConfig, base_dir: str) -> list[Re
             raise ConfigError(f'notification config name "{name}" is not unique')
         built: dict[str, list[Any]] = {}
         for kind in _FINISH_ORDER:
-            built[f"{kind}_configs"] = [_finish(kind, dict(c), g, base_dir)
-                                        for c in raw.get(f"{kind}_configs") or ()]
+            built[f"{kind}_configs"] = [
+                _finish(kind, dict(c), g, base_dir) for c in raw.get(f"{kind}_configs") or ()
+            ]
         names.add(name)
         out.append(ReceiverConfig(name=name, **built))
     return out
@@ -101,7 +126,10 @@ def _email(c: Raw, g: GlobalConfig) -> None:
     c["hello"] = c.get("hello") or g.smtp_hello
     c["auth_username"] = c.get("auth_username") or g.smtp_auth_username
     if not c.get("auth_password") and not c.get("auth_password_file"):
-        c["auth_password"], c["auth_password_file"] = g.smtp_auth_password, g.smtp_auth_password_file
+        c["auth_password"], c["auth_password_file"] = (
+            g.smtp_auth_password,
+            g.smtp_auth_password_file,
+        )
     c["auth_secret"] = c.get("auth_secret") or g.smtp_auth_secret
     c["auth_identity"] = c.get("auth_identity") or g.smtp_auth_identity
     if c.get("require_tls") is None:
@@ -162,7 +190,13 @@ def _webex(c: Raw, g: GlobalConfig) -> None:
 
 
 _FINISHERS: dict[str, Callable[[Raw, GlobalConfig], None]] = {
-    "email": _email, "slack": _slack, "pagerduty": _pagerduty, "opsgenie": _opsgenie,
-    "wechat": _wechat, "victorops": _victorops, "telegram": _telegram, "discord": _discord,
+    "email": _email,
+    "slack": _slack,
+    "pagerduty": _pagerduty,
+    "opsgenie": _opsgenie,
+    "wechat": _wechat,
+    "victorops": _victorops,
+    "telegram": _telegram,
+    "discord": _discord,
     "webex": _webex,
 }

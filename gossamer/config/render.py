@@ -29,8 +29,12 @@ def secret(value: str) -> str | None:
 
 def put(doc: Doc, key: str, value: Any) -> None:
     """``omitempty``: skip None, "", False, 0, and empty collections."""
-    if value is None or value == "" or value is False or (isinstance(value, int) and value == 0
-                                                          and not isinstance(value, bool)):
+    if (
+        value is None
+        or value == ""
+        or value is False
+        or (isinstance(value, int) and value == 0 and not isinstance(value, bool))
+    ):
         return
     if isinstance(value, (list, dict, tuple)) and not value:
         return
@@ -124,8 +128,11 @@ def http_doc(c: m.HTTPClientConfig) -> Doc:
     put(doc, "bearer_token", secret(c.bearer_token))
     put(doc, "bearer_token_file", c.bearer_token_file)
     put(doc, "proxy_url", c.proxy_url)
-    put(doc, "proxy_connect_header", {k: [SECRET] * len(v) for k, v in
-                                       sorted_map(dict(c.proxy_connect_header)).items()})
+    put(
+        doc,
+        "proxy_connect_header",
+        {k: [SECRET] * len(v) for k, v in sorted_map(dict(c.proxy_connect_header)).items()},
+    )
     put(doc, "tls_config", tls_doc(c.tls_config))
     doc["follow_redirects"] = c.follow_redirects
     doc["enable_http2"] = c.enable_http2
@@ -133,8 +140,11 @@ def http_doc(c: m.HTTPClientConfig) -> Doc:
 
 
 def _oauth2(o: m.OAuth2) -> Doc:
-    doc: Doc = {"client_id": o.client_id, "client_secret": secret(o.client_secret),
-                "client_secret_file": o.client_secret_file}
+    doc: Doc = {
+        "client_id": o.client_id,
+        "client_secret": secret(o.client_secret),
+        "client_secret_file": o.client_secret_file,
+    }
     put(doc, "scopes", list(o.scopes))
     doc["token_url"] = o.token_url
     put(doc, "endpoint_params", sorted_map(o.endpoint_params))
@@ -145,13 +155,21 @@ def _oauth2(o: m.OAuth2) -> Doc:
 
 # --- global, route, inhibit rules --------------------------------------------
 
-_GLOBAL_SECRETS = {"smtp_auth_password", "smtp_auth_secret", "slack_api_url", "opsgenie_api_key",
-                   "wechat_api_secret", "victorops_api_key"}
+_GLOBAL_SECRETS = {
+    "smtp_auth_password",
+    "smtp_auth_secret",
+    "slack_api_url",
+    "opsgenie_api_key",
+    "wechat_api_secret",
+    "victorops_api_key",
+}
 
 
 def _global(g: GlobalConfig) -> Doc:
-    doc: Doc = {"resolve_timeout": format_prom_duration(g.resolve_timeout),
-                "http_config": http_doc(g.http_config)}
+    doc: Doc = {
+        "resolve_timeout": format_prom_duration(g.resolve_timeout),
+        "http_config": http_doc(g.http_config),
+    }
     for key in GlobalConfig.__struct_fields__[2:]:
         value = getattr(g, key)
         if key == "smtp_require_tls":
@@ -202,8 +220,10 @@ def _inhibit(rule: InhibitRule) -> Doc:
 def _entry(e: ti.TimeIntervalEntry) -> Doc:
     doc: Doc = {}
     if e.times:
-        doc["times"] = [{"start_time": ti.format_time(t.start_minute),
-                         "end_time": ti.format_time(t.end_minute)} for t in e.times]
+        doc["times"] = [
+            {"start_time": ti.format_time(t.start_minute), "end_time": ti.format_time(t.end_minute)}
+            for t in e.times
+        ]
     if e.weekdays:
         doc["weekdays"] = Flow(ti.format_weekdays(r) for r in e.weekdays)
     for key in ("days_of_month", "months", "years"):

@@ -77,63 +77,146 @@ def _url_secret(value: str) -> str | None:
 
 _HEAD: Spec = [("send_resolved", "send_resolved", "A"), ("http_config", "http_config", "H")]
 _CONFIRM: Spec = _omit("text", "title", "ok_text", "dismiss_text")
-_SIGV4: Spec = _omit("region", "access_key") + [("secret_key", "secret_key", "S")] + _omit("profile", "role_arn")
+_SIGV4: Spec = (
+    _omit("region", "access_key")
+    + [("secret_key", "secret_key", "S")]
+    + _omit("profile", "role_arn")
+)
 SPECS: dict[str, Spec] = {
     "discord": _HEAD + [("webhook_url", "webhook_url", _url_secret)] + _omit("title", "message"),
-    "email": [("send_resolved", "send_resolved", "A"), *_omit("to"), ("from", "from_", "O"),
-              *_omit("hello", "smarthost", "auth_username"), ("auth_password", "auth_password", "S"),
-              *_omit("auth_password_file"), ("auth_secret", "auth_secret", "S"),
-              *_omit("auth_identity"), ("headers", "headers", "M"), *_omit("html", "text"),
-              ("require_tls", "require_tls", "A"), ("tls_config", "tls_config", "T")],
-    "pagerduty": _HEAD + [("service_key", "service_key", "S"), *_omit("service_key_file"),
-                          ("routing_key", "routing_key", "S"),
-                          *_omit("routing_key_file", "url", "client", "client_url", "description"),
-                          ("details", "details", "M"),
-                          ("images", "images", _each(_omit("src", "alt", "href"))),
-                          ("links", "links", _each(_omit("href", "text"))),
-                          *_omit("source", "severity"), ("class", "class_", "O"),
-                          *_omit("component", "group")],
-    "slack": _HEAD + [("api_url", "api_url", _url_secret),
-                      *_omit("api_url_file", "channel", "username", "color", "title", "title_link",
-                             "pretext", "text"),
-                      ("fields", "fields", _each(_omit("title", "value") + [("short", "short", "O")])),
-                      ("short_fields", "short_fields", "A"),
-                      *_omit("footer", "fallback", "callback_id", "icon_emoji", "icon_url",
-                             "image_url", "thumb_url"),
-                      ("link_names", "link_names", "A"), *_omit("mrkdwn_in"),
-                      ("actions", "actions", _each(
-                          _omit("type", "text", "url", "style", "name", "value")
-                          + [("confirm", "confirm", lambda c: None if c is None else _fields(c, _CONFIRM))]))],
-    "webhook": _HEAD + [("url", "url", "A"), ("url_file", "url_file", "O"),
-                        ("max_alerts", "max_alerts", "A")],
-    "opsgenie": _HEAD + [("api_key", "api_key", "S"),
-                         *_omit("api_key_file", "api_url", "message", "description", "source"),
-                         ("details", "details", "M"), *_omit("entity"),
-                         ("responders", "responders", _each(_omit("id", "name", "username", "type"))),
-                         *_omit("actions", "tags", "note", "priority", "update_alerts")],
-    "wechat": _HEAD + [("api_secret", "api_secret", "S"),
-                       *_omit("corp_id", "message", "api_url", "to_user", "to_party", "to_tag",
-                              "agent_id", "message_type")],
-    "pushover": _HEAD + [("user_key", "user_key", "S"), ("token", "token", "S"),
-                         *_omit("title", "message", "url", "url_title", "sound", "priority"),
-                         ("retry", "retry", "D"), ("expire", "expire", "D"), ("html", "html", "A")],
-    "victorops": _HEAD + [("api_key", "api_key", "S"), *_omit("api_key_file"),
-                          *[(k, k, "A") for k in ("api_url", "routing_key", "message_type",
-                                                  "state_message", "entity_display_name",
-                                                  "monitoring_tool")],
-                          ("custom_fields", "custom_fields", "M")],
-    "sns": _HEAD + [*_omit("api_url"),
-                    ("sigv4", "sigv4", Always(lambda s: _fields(s, _SIGV4))),
-                    *_omit("topic_arn", "phone_number", "target_arn", "subject", "message"),
-                    ("attributes", "attributes", "M")],
-    "telegram": _HEAD + [("api_url", "api_url", "A"), ("bot_token", "bot_token", "S"),
-                         *_omit("chat_id", "message", "disable_notifications", "parse_mode")],
+    "email": [
+        ("send_resolved", "send_resolved", "A"),
+        *_omit("to"),
+        ("from", "from_", "O"),
+        *_omit("hello", "smarthost", "auth_username"),
+        ("auth_password", "auth_password", "S"),
+        *_omit("auth_password_file"),
+        ("auth_secret", "auth_secret", "S"),
+        *_omit("auth_identity"),
+        ("headers", "headers", "M"),
+        *_omit("html", "text"),
+        ("require_tls", "require_tls", "A"),
+        ("tls_config", "tls_config", "T"),
+    ],
+    "pagerduty": _HEAD
+    + [
+        ("service_key", "service_key", "S"),
+        *_omit("service_key_file"),
+        ("routing_key", "routing_key", "S"),
+        *_omit("routing_key_file", "url", "client", "client_url", "description"),
+        ("details", "details", "M"),
+        ("images", "images", _each(_omit("src", "alt", "href"))),
+        ("links", "links", _each(_omit("href", "text"))),
+        *_omit("source", "severity"),
+        ("class", "class_", "O"),
+        *_omit("component", "group"),
+    ],
+    "slack": _HEAD
+    + [
+        ("api_url", "api_url", _url_secret),
+        *_omit(
+            "api_url_file", "channel", "username", "color", "title", "title_link", "pretext", "text"
+        ),
+        ("fields", "fields", _each(_omit("title", "value") + [("short", "short", "O")])),
+        ("short_fields", "short_fields", "A"),
+        *_omit(
+            "footer", "fallback", "callback_id", "icon_emoji", "icon_url", "image_url", "thumb_url"
+        ),
+        ("link_names", "link_names", "A"),
+        *_omit("mrkdwn_in"),
+        (
+            "actions",
+            "actions",
+            _each(
+                _omit("type", "text", "url", "style", "name", "value")
+                + [("confirm", "confirm", lambda c: None if c is None else _fields(c, _CONFIRM))]
+            ),
+        ),
+    ],
+    "webhook": _HEAD
+    + [("url", "url", "A"), ("url_file", "url_file", "O"), ("max_alerts", "max_alerts", "A")],
+    "opsgenie": _HEAD
+    + [
+        ("api_key", "api_key", "S"),
+        *_omit("api_key_file", "api_url", "message", "description", "source"),
+        ("details", "details", "M"),
+        *_omit("entity"),
+        ("responders", "responders", _each(_omit("id", "name", "username", "type"))),
+        *_omit("actions", "tags", "note", "priority", "update_alerts"),
+    ],
+    "wechat": _HEAD
+    + [
+        ("api_secret", "api_secret", "S"),
+        *_omit(
+            "corp_id",
+            "message",
+            "api_url",
+            "to_user",
+            "to_party",
+            "to_tag",
+            "agent_id",
+            "message_type",
+        ),
+    ],
+    "pushover": _HEAD
+    + [
+        ("user_key", "user_key", "S"),
+        ("token", "token", "S"),
+        *_omit("title", "message", "url", "url_title", "sound", "priority"),
+        ("retry", "retry", "D"),
+        ("expire", "expire", "D"),
+        ("html", "html", "A"),
+    ],
+    "victorops": _HEAD
+    + [
+        ("api_key", "api_key", "S"),
+        *_omit("api_key_file"),
+        *[
+            (k, k, "A")
+            for k in (
+                "api_url",
+                "routing_key",
+                "message_type",
+                "state_message",
+                "entity_display_name",
+                "monitoring_tool",
+            )
+        ],
+        ("custom_fields", "custom_fields", "M"),
+    ],
+    "sns": _HEAD
+    + [
+        *_omit("api_url"),
+        ("sigv4", "sigv4", Always(lambda s: _fields(s, _SIGV4))),
+        *_omit("topic_arn", "phone_number", "target_arn", "subject", "message"),
+        ("attributes", "attributes", "M"),
+    ],
+    "telegram": _HEAD
+    + [
+        ("api_url", "api_url", "A"),
+        ("bot_token", "bot_token", "S"),
+        *_omit("chat_id", "message", "disable_notifications", "parse_mode"),
+    ],
     "webex": _HEAD + _omit("api_url", "message") + [("room_id", "room_id", "A")],
-    "msteams": _HEAD + [("webhook_url", "webhook_url", _url_secret)]
+    "msteams": _HEAD
+    + [("webhook_url", "webhook_url", _url_secret)]
     + _omit("webhook_url_file", "title", "summary", "text"),
 }
-_RENDER_ORDER = ("discord", "email", "pagerduty", "slack", "webhook", "opsgenie", "wechat",
-                 "pushover", "victorops", "sns", "telegram", "webex", "msteams")
+_RENDER_ORDER = (
+    "discord",
+    "email",
+    "pagerduty",
+    "slack",
+    "webhook",
+    "opsgenie",
+    "wechat",
+    "pushover",
+    "victorops",
+    "sns",
+    "telegram",
+    "webex",
+    "msteams",
+)
 
 
 def _email_headers(c: m.EmailConfig) -> m.EmailConfig:

@@ -68,8 +68,9 @@ def _check_match_names(match: dict[str, str] | None) -> None:
             raise ConfigError(f'invalid label name "{key}"')
 
 
-def merged_matchers(match: dict[str, str] | None, regex: dict[str, str] | None,
-                    new: list[Matcher] | None) -> list[Matcher]:
+def merged_matchers(
+    match: dict[str, str] | None, regex: dict[str, str] | None, new: list[Matcher] | None
+) -> list[Matcher]:
     """match (``=``) + match_re (``=~ ^(?:re)$``, as ``Regexp.String()``) + matchers, sorted."""
     out = [_matcher(k, MatchType.EQUAL, v) for k, v in (match or {}).items()]
     out += [_matcher(k, MatchType.REGEX, f"^(?:{v})$") for k, v in (regex or {}).items()]
@@ -83,10 +84,17 @@ def _routes(d: y.Decoder, node: y.Node) -> list[RouteConfig] | None:
 
 
 _ROUTE_FIELDS: dict[str, y.Converter] = {
-    "receiver": y.string, "group_by": y.string_list, "match": y.string_map,
-    "match_re": match_re, "matchers": matchers, "mute_time_intervals": y.string_list,
-    "active_time_intervals": y.string_list, "continue": y.boolean, "routes": _routes,
-    "group_wait": _prom_duration, "group_interval": _prom_duration,
+    "receiver": y.string,
+    "group_by": y.string_list,
+    "match": y.string_map,
+    "match_re": match_re,
+    "matchers": matchers,
+    "mute_time_intervals": y.string_list,
+    "active_time_intervals": y.string_list,
+    "continue": y.boolean,
+    "routes": _routes,
+    "group_wait": _prom_duration,
+    "group_interval": _prom_duration,
     "repeat_interval": _prom_duration,
 }
 
@@ -101,8 +109,10 @@ def decode_route(d: y.Decoder, node: y.Node) -> RouteConfig | None:
         return None
     _check_match_names(raw.get("match"))
     group_by, group_by_all = _group_by(raw.get("group_by"))
-    for name, value in (("group_interval", raw.get("group_interval")),
-                        ("repeat_interval", raw.get("repeat_interval"))):
+    for name, value in (
+        ("group_interval", raw.get("group_interval")),
+        ("repeat_interval", raw.get("repeat_interval")),
+    ):
         if value == 0:
             raise ConfigError(f"{name} cannot be zero")
     return RouteConfig(
@@ -135,7 +145,9 @@ def _group_by(names: list[str] | None) -> tuple[list[str], bool]:
         else:
             labels.append(name)
     if labels and wildcard:
-        raise ConfigError("cannot have wildcard group_by (`...`) and other other labels at the same time")
+        raise ConfigError(
+            "cannot have wildcard group_by (`...`) and other other labels at the same time"
+        )
     if len(set(labels)) != len(labels):
         duplicate = next(n for i, n in enumerate(labels) if n in labels[:i])
         raise ConfigError(f'duplicated label "{duplicate}" in group_by')
@@ -152,8 +164,12 @@ def _label_names(d: y.Decoder, node: y.Node) -> list[str] | None:
 
 
 _INHIBIT_FIELDS: dict[str, y.Converter] = {
-    "source_match": y.string_map, "source_match_re": match_re, "source_matchers": matchers,
-    "target_match": y.string_map, "target_match_re": match_re, "target_matchers": matchers,
+    "source_match": y.string_map,
+    "source_match_re": match_re,
+    "source_matchers": matchers,
+    "target_match": y.string_map,
+    "target_match_re": match_re,
+    "target_matchers": matchers,
     "equal": _label_names,
 }
 
@@ -169,10 +185,12 @@ def decode_inhibit_rule(d: y.Decoder, node: y.Node) -> InhibitRule | None:
     _check_match_names(raw.get("source_match"))
     _check_match_names(raw.get("target_match"))
     return InhibitRule(
-        source_matchers=merged_matchers(raw.get("source_match"), raw.get("source_match_re"),
-                                        raw.get("source_matchers")),
-        target_matchers=merged_matchers(raw.get("target_match"), raw.get("target_match_re"),
-                                        raw.get("target_matchers")),
+        source_matchers=merged_matchers(
+            raw.get("source_match"), raw.get("source_match_re"), raw.get("source_matchers")
+        ),
+        target_matchers=merged_matchers(
+            raw.get("target_match"), raw.get("target_match_re"), raw.get("target_matchers")
+        ),
         equal=raw.get("equal") or [],
         source_match_raw=raw.get("source_match"),
         source_match_re_raw=raw.get("source_match_re"),

@@ -14,8 +14,15 @@ import re
 from gossamer.errors import ConfigError
 
 SECRET = "<secret>"
-_MS = {"y": 365 * 86_400_000, "w": 7 * 86_400_000, "d": 86_400_000,
-       "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_MS = {
+    "y": 365 * 86_400_000,
+    "w": 7 * 86_400_000,
+    "d": 86_400_000,
+    "h": 3_600_000,
+    "m": 60_000,
+    "s": 1000,
+    "ms": 1,
+}
 _PROM_DURATION = re.compile(
     r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?\Z"
 )
@@ -71,8 +78,16 @@ def format_prom_duration(seconds: float) -> str:
 
 # --- Go durations ------------------------------------------------------------
 
-_GO_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
-             "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
+_GO_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 _GO_PART = re.compile(r"([0-9]*)(\.[0-9]*)?([^0-9.]*)")
 
 
@@ -105,7 +120,7 @@ def parse_go_duration(text: str) -> int:
         total += value
         if total > _INT64_MAX + (1 if negative else 0):
             raise ConfigError(f"time: invalid duration {quoted}")
-        s = s[m.end():]
+        s = s[m.end() :]
     return -total if negative else total
 
 
@@ -163,7 +178,7 @@ def parse_url(text: str, *, secret: bool = False) -> str:
     if scheme not in ("http", "https"):
         raise ConfigError(f'unsupported scheme "{scheme}" for URL')
     assert m is not None
-    rest = text[m.end():]
+    rest = text[m.end() :]
     host = ""
     if rest.startswith("//"):
         authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
@@ -171,7 +186,7 @@ def parse_url(text: str, *, secret: bool = False) -> str:
         _check_host(text, host)
     if not host:
         raise ConfigError("missing host for URL")
-    return scheme + text[len(scheme):]
+    return scheme + text[len(scheme) :]
 
 
 def _check_host(text: str, host: str) -> None:
@@ -221,7 +236,9 @@ def _split_host_port(text: str) -> tuple[str, str]:
         if end + 1 == len(text):
             raise error("missing port in address")
         if end + 1 != i:
-            raise error("too many colons in address" if text[end + 1] == ":" else "missing port in address")
+            raise error(
+                "too many colons in address" if text[end + 1] == ":" else "missing port in address"
+            )
         host = text[1:end]
         j, k = 1, end + 1
     else:

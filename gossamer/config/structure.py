@@ -101,8 +101,19 @@ class InhibitRule(msgspec.Struct, frozen=True):
 
 
 INTEGRATION_KINDS = (
-    "discord", "email", "pagerduty", "slack", "webhook", "opsgenie", "wechat",
-    "pushover", "victorops", "sns", "telegram", "webex", "msteams",
+    "discord",
+    "email",
+    "pagerduty",
+    "slack",
+    "webhook",
+    "opsgenie",
+    "wechat",
+    "pushover",
+    "victorops",
+    "sns",
+    "telegram",
+    "webex",
+    "msteams",
 )
 
 

@@ -31,13 +31,21 @@ Converter = Callable[["Decoder", Node], Any]
 
 STR, SEQ, MAP = "!!str", "!!seq", "!!map"
 _BOOLS = {
-    **dict.fromkeys(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"], True),
-    **dict.fromkeys(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"], False),
+    **dict.fromkeys(
+        ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"], True
+    ),
+    **dict.fromkeys(
+        ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"], False
+    ),
 }
 _NULLS = {"", "~", "null", "Null", "NULL"}
-_FLOATS = {".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
-           **dict.fromkeys([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"], math.inf),
-           **dict.fromkeys(["-.inf", "-.Inf", "-.INF"], -math.inf)}
+_FLOATS = {
+    ".nan": math.nan,
+    ".NaN": math.nan,
+    ".NAN": math.nan,
+    **dict.fromkeys([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"], math.inf),
+    **dict.fromkeys(["-.inf", "-.Inf", "-.INF"], -math.inf),
+}
 _MAP_HINT = set("yYnNtTfFoO~")
 _NUM_HINT = set("+-0123456789")
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
@@ -160,16 +168,22 @@ class Decoder:
         seen: set[str] = set()
         for key, key_node, value_node in self.pairs(node, type_name):
             if key not in spec:
-                self.errors.append(f"line {line_of(key_node)}: field {key} not found in type {type_name}")
+                self.errors.append(
+                    f"line {line_of(key_node)}: field {key} not found in type {type_name}"
+                )
                 continue
             if key in seen:
-                self.errors.append(f"line {line_of(key_node)}: field {key} already set in type {type_name}")
+                self.errors.append(
+                    f"line {line_of(key_node)}: field {key} already set in type {type_name}"
+                )
                 continue
             seen.add(key)
             out[key] = spec[key](self, value_node)
         return out
 
-    def plain(self, node: Node, type_name: str, spec: dict[str, Converter]) -> dict[str, Any] | None:
+    def plain(
+        self, node: Node, type_name: str, spec: dict[str, Converter]
+    ) -> dict[str, Any] | None:
         """:meth:`fields`, or ``None`` if any type error arose inside (skip validation, like Go)."""
         mark = self.mark()
         out = self.fields(node, type_name, spec)
