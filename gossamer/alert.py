@@ -6,7 +6,7 @@ import functools
 
 import msgspec
 
-from gossamer.labels import LabelSet, compare_label_sets, fingerprint_hex
+from gossamer.labels import compare_label_sets, fingerprint_hex
 from gossamer.timefmt import ZERO
 
 
@@ -78,11 +78,3 @@ def _compare_for_notification(a: Alert, b: Alert) -> int:
 def sort_for_notification(alerts: list[Alert]) -> list[Alert]:
     """Order alerts as Alertmanager's flush does: by ``job``, ``instance``, then label set."""
     return sorted(alerts, key=functools.cmp_to_key(_compare_for_notification))
-
-
-def common_labels(label_sets: list[LabelSet]) -> dict[str, str]:
-    """The pairs identical across every label set (empty for an empty list)."""
-    if not label_sets:
-        return {}
-    first, rest = label_sets[0], label_sets[1:]
-    return {k: v for k, v in first.items() if all(ls.get(k) == v for ls in rest)}

@@ -19,8 +19,7 @@ LabelSet = Mapping[str, str]
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _VALID_NAMES: set[str] = set()
 _SORTED_JSON = msgspec.json.Encoder(order="sorted")
-_FP_MEMO: dict[int, int] = {}
-_FP_MEMO_LIMIT = 1 << 18
+_MEMO_LIMIT = 1 << 18
 
 
 def is_valid_label_name(name: str) -> bool:
@@ -45,33 +44,22 @@ def _signature_bytes(labels: LabelSet) -> bytes:
     return bytes(parts)
 
 
-def fingerprint(labels: LabelSet) -> int:
-    """Alertmanager's ``LabelSet.Fingerprint()``: 64-bit FNV-1a, memoised.
-
-    The memo is keyed on the sorted JSON of the labels, hashed down to an int:
-    Prometheus re-sends every alert each cycle, so most lookups hit, and an int
-    key keeps the memo at ~60 B per alert instead of ~200 (a 64-bit hash
-    collision among the memo's entries is ~1e-9 likely at 100k alerts).
-    """
-    key = hash(_SORTED_JSON.encode(labels))
-    fp = _FP_MEMO.get(key)
-    if fp is None:
-        fp = fnv_c.fnv1a_64(_signature_bytes(labels))
-        if len(_FP_MEMO) >= _FP_MEMO_LIMIT:
-            _FP_MEMO.clear()
-        _FP_MEMO[key] = fp
-    return fp
+def fingerprint(labels: dict[str, str]) -> int:
+    """Alertmanager's ``LabelSet.Fingerprint()``: 64-bit FNV-1a, memoised by ``canonical``."""
+    return canonical(labels)[0]
 
 
 _CANON: dict[int, tuple[int, dict[str, str]]] = {}
 
 
 def canonical(labels: dict[str, str]) -> tuple[int, dict[str, str]]:
-    """The fingerprint of ``labels`` and one shared, interned copy of them (runs on the HTTP loop).
+    """The fingerprint of ``labels`` and one shared, interned copy of them.
 
     Prometheus re-sends each alert every cycle; a re-sent label set gets the copy
     made the first time, so it costs one dict lookup and no new strings. Nobody
-    mutates label dicts, so sharing them is safe. Bounded like the fingerprint memo.
+    mutates label dicts, so sharing them is safe. The memo is keyed on the sorted
+    JSON hashed down to an int (a 64-bit collision among 100k entries is ~1e-9
+    likely) and bounded: it is cleared when full.
     """
     key = hash(_SORTED_JSON.encode(labels))
     hit = _CANON.get(key)
@@ -79,7 +67,7 @@ def canonical(labels: dict[str, str]) -> tuple[int, dict[str, str]]:
         return hit
     shared = {intern(k): intern(v) for k, v in labels.items()}
     entry = (fnv_c.fnv1a_64(_signature_bytes(shared)), shared)
-    if len(_CANON) >= _FP_MEMO_LIMIT:
+    if len(_CANON) >= _MEMO_LIMIT:
         _CANON.clear()
     _CANON[key] = entry
     return entry

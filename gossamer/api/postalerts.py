@@ -14,7 +14,6 @@ hop until the whole valid batch is told to the ingest actor at once.
 from __future__ import annotations
 
 import re
-from sys import intern
 
 import msgspec
 
@@ -30,7 +29,7 @@ from gossamer.api.gotime import (
 )
 from gossamer.api.models import Decoded, PostableAlert
 from gossamer.api.urls import is_request_uri
-from gossamer.labels import fingerprint, go_quote, is_valid_label_name
+from gossamer.labels import all_valid_names, canonical, go_quote, is_valid_label_name
 from gossamer.timefmt import ZERO
 
 __all__ = ["Batch", "FrameworkReject", "NilAlert", "decode_body", "validate_batch"]
@@ -181,11 +180,10 @@ def _to_alert(posted: Decoded, now: int, timeout_ns: int) -> tuple[Alert, str]:
     labels = posted.labels or {}
     if "" in labels.values():
         labels = {k: v for k, v in labels.items() if v != ""}
-    for name, value in labels.items():
-        # Label values repeat across alerts (job, severity, env…): share one copy.
-        labels[name] = intern(value)
+    # One interned label dict per label set, shared by every re-send of the alert.
+    fp, labels = canonical(labels) if labels else (0, labels)
     alert = Alert(labels, posted.annotations, starts, ends, posted.generator_url, now, timeout,
-                  fingerprint(labels) if labels else 0, starts_tz, ends_tz)  # fmt: skip
+                  fp, starts_tz, ends_tz)  # fmt: skip
     return alert, _validate(alert)
 
 
@@ -193,12 +191,12 @@ def _validate(alert: Alert) -> str:
     """Alertmanager's ``model.Alert.Validate``; the empty string when valid."""
     if alert.ends_at != ZERO and alert.ends_at < alert.starts_at:
         return "start time must be before end time"
-    for name in alert.labels:
-        if not is_valid_label_name(name):
-            return f"invalid label set: invalid name {go_quote(name)}"
+    if not all_valid_names(alert.labels):
+        bad = next(n for n in alert.labels if not is_valid_label_name(n))
+        return f"invalid label set: invalid name {go_quote(bad)}"
     if not alert.labels:
         return "at least one label pair required"
-    for name in alert.annotations:
-        if not is_valid_label_name(name):
-            return f"invalid annotations: invalid name {go_quote(name)}"
+    if not all_valid_names(alert.annotations):
+        bad = next(n for n in alert.annotations if not is_valid_label_name(n))
+        return f"invalid annotations: invalid name {go_quote(bad)}"
     return ""
