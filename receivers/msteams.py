@@ -9,8 +9,10 @@ any alert fires, ``2DC72D`` once all are resolved. 2xx is success; 5xx and
 transport errors retry, the latter with the URL (a secret) redacted; a
 template error is final, its text unwrapped.
 
-The default ``msteams.default.*`` templates come with 0.26's template file;
-with 0.25's they are not defined and rendering them fails.
+The defaults name ``msteams.default.{title,summary,text}``, which 0.25's
+``default.tmpl`` lacks; gossamer ships them (0.26's and 0.27's text) in the
+built-in ``receivers/templates/msteams.tmpl``, parsed after the 0.25 files, so
+a user file can still replace them.
 """
 
 from __future__ import annotations

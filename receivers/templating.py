@@ -5,7 +5,9 @@ vendored here under ``receivers/templates``, Apache-2.0) and then the files of
 ``templates:`` into one Go ``text/template`` set and one ``html/template`` set
 (``missingkey=zero``, 0.25's function map). Each templated config field is
 parsed as an anonymous template in a clone of a set and executed on
-``*template.Data``.
+``*template.Data``. gossamer parses a third built-in file after those two,
+``msteams.tmpl``: the 0.26+ definitions that ``msteams_configs``' defaults
+name, which 0.25 lacks.
 
 gossamer does the same with ``gotpl`` (a pure-Python Go template engine)
 behind this module's small interface:
@@ -72,7 +74,9 @@ from receivers.template_funcs import FUNCS, ArgumentTypeError
 
 __all__ = ["DEFAULT_FILES", "TemplateError", "TemplateFile", "Templates"]
 
-DEFAULT_FILES = ("default.tmpl", "email.tmpl")
+# msteams.tmpl: the later releases' built-ins that msteams_configs' defaults
+# name (0.26+); a file of its own keeps default.tmpl 0.25's byte for byte.
+DEFAULT_FILES = ("default.tmpl", "email.tmpl", "msteams.tmpl")
 
 # Go's text/template has no budgets, only its recursion limit (which gotpl
 # applies itself: "exceeded maximum template depth (100000)").

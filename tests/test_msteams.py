@@ -14,6 +14,7 @@ import pytest
 
 from gossamer.errors import NotifyError
 from receivers.msteams import MSTeamsNotifier
+from receivers.templating import Templates
 from tests.fakes2.common import load, make_alert, send
 from tests.fakes2.server import ServiceServer
 from tests.test_http_client_support import Recorded, Reply, async_test, refused_port
@@ -24,12 +25,45 @@ def ok(req: Recorded) -> Reply:
     return Reply(200, b"1")
 
 
-async def deliver(alerts: Any = None, **fields: Any) -> Recorded:
+async def deliver(alerts: Any = None, templates: Any = None, **fields: Any) -> Recorded:
     with ServiceServer(ok) as server:
         cfg = load("msteams", {"webhook_url": server.url("/webhookb2/x")} | fields)
-        await send(MSTeamsNotifier, cfg, alerts or [make_alert(1)])
+        await send(MSTeamsNotifier, cfg, alerts or [make_alert(1)], templates=templates)
         (seen,) = server.requests
     return seen
+
+
+@async_test
+async def test_defaults_send_the_026_card_from_the_built_in_templates() -> None:
+    """With only webhook_url, title, summary and text come from the built-in
+    ``msteams.default.*`` (0.26+): the subject twice, then markdown alert lists."""
+    alerts = [make_alert(1), make_alert(2, resolved=True)]
+    seen = await deliver(alerts, templates=Templates.load([]))
+    card = json.loads(seen.body)
+    assert list(card) == ["@context", "type", "title", "summary", "text", "themeColor"]
+    assert (card["title"], card["summary"], card["themeColor"]) == (
+        "[FIRING:1] Disk ",
+        "[FIRING:1] Disk ",
+        "8C1A1A",
+    )
+    alert = (
+        "\nLabels:\n  - alertname = Disk\n  - instance = i{n}\n"
+        "\nAnnotations:\n  - summary = disk {n}\n\nSource: \n\n"
+    )
+    assert card["text"] == (
+        f"\n\n# Alerts Firing:\n{alert.format(n=1)}\n\n"
+        f"\n# Alerts Resolved:\n{alert.format(n=2)}\n\n"
+    )
+
+
+@async_test
+async def test_user_template_file_replaces_a_built_in_msteams_default(tmp_path: Path) -> None:
+    """A user file's ``msteams.default.title`` wins over the built-in one."""
+    (tmp_path / "t.tmpl").write_text('{{ define "msteams.default.title" }}mine{{ end }}')
+    templates = Templates.load(["*.tmpl"], base_dir=str(tmp_path))
+    seen = await deliver(templates=templates)
+    card = json.loads(seen.body)
+    assert (card["title"], card["summary"]) == ("mine", "[FIRING:1] Disk (i1)")
 
 
 @async_test

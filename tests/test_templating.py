@@ -44,8 +44,8 @@ def error(source: str, data: str = "firing_one") -> str:
 
 def test_load_without_globs_has_the_built_in_files() -> None:
     """The built-in files define every default template; repr shows files and definitions."""
-    assert "files=['default.tmpl', 'email.tmpl'] defined=43" in repr(TEMPLATES)
-    assert TEMPLATES.statistics()["files"] == 2
+    assert "files=['default.tmpl', 'email.tmpl', 'msteams.tmpl'] defined=48" in repr(TEMPLATES)
+    assert TEMPLATES.statistics()["files"] == 3
 
 
 def test_user_define_replaces_the_default(tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_glob_star_matches_dotfiles_as_go_does(tmp_path: Path) -> None:
 
 def test_glob_matching_nothing_is_fine(tmp_path: Path) -> None:
     """A glob without matches loads (Alertmanager allows files to appear later)."""
-    assert "files=['default.tmpl', 'email.tmpl']" in repr(
+    assert "files=['default.tmpl', 'email.tmpl', 'msteams.tmpl']" in repr(
         Templates.load(["none/*.tmpl"], base_dir=str(tmp_path))
     )
 
@@ -339,7 +339,7 @@ def test_failure_counts_in_statistics() -> None:
         "failures": 1,
         "compiled": 2,
         "cached": 2,
-        "files": 2,
+        "files": 3,
     }
 
 
