@@ -15,10 +15,10 @@ from __future__ import annotations
 import msgspec
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import DiscordConfig
 from receivers.base import NotificationContext
 from receivers.common import JSONNotifier
-from receivers.gojson import encode_line
 from receivers.http import check_status
 from receivers.payload import FIRING
 

@@ -27,11 +27,11 @@ from typing import Any
 import msgspec
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import OpsGenieConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.fields import Renderer, go_url, key_hash, read_secret, truncate_runes, wire_url
-from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import RESOLVED, Data, build_data
 

@@ -28,11 +28,11 @@ import msgspec
 from loguru import logger
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import PagerdutyConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.fields import Renderer, go_quote, key_hash, read_secret, truncate_runes, wire_url
-from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse, check_status
 from receivers.payload import RESOLVED, Data, build_data
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.timefmt import NS, ZERO, format_go
 from receivers.base import NotificationContext
-from receivers.gojson import encode_line
 
 __all__ = [
     "FIRING",

@@ -20,12 +20,12 @@ import msgspec
 from loguru import logger
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import SlackAction, SlackConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.common import JSONNotifier, Renderer
 from receivers.fields import go_os_error, go_quote, go_trim_space, truncate_runes
-from receivers.gojson import encode_line
 from receivers.http import check_status
 
 __all__ = ["SlackNotifier"]

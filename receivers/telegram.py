@@ -29,12 +29,12 @@ from typing import Any
 from loguru import logger
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import TelegramConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.common import JSONNotifier
 from receivers.fields import truncate_runes
-from receivers.gojson import encode_line
 
 __all__ = ["TelegramNotifier"]
 

@@ -26,6 +26,7 @@ import urllib.parse
 from typing import Any
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import VictorOpsConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
@@ -38,7 +39,6 @@ from receivers.fields import (
     truncate_runes,
     wire_url,
 )
-from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import RESOLVED, Data, build_data
 

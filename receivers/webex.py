@@ -15,10 +15,10 @@ import msgspec
 from loguru import logger
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import WebexConfig
 from receivers.base import NotificationContext
 from receivers.common import JSONNotifier, truncate_in_bytes
-from receivers.gojson import encode_line
 from receivers.http import check_status
 
 __all__ = ["WebexNotifier"]

@@ -29,11 +29,11 @@ from typing import Any
 import msgspec
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import WechatConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.fields import Renderer, go_url, redact_url_error, wire_url
-from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse
 from receivers.payload import Data, build_data
 

@@ -219,6 +219,24 @@ def test_webhook_bodies_match_when_max_alerts_truncates(diff_pair) -> None:
     pair.assert_same_notifications(1)
 
 
+def test_webhook_bodies_carry_the_same_bytes_for_lone_surrogate_escapes(diff_pair) -> None:
+    """Lone surrogate escapes in a posted alert reach the webhook as the same bytes: Go
+    decodes each to U+FFFD and writes it as UTF-8, not as the escape ``\\ufffd``."""
+    pair = diff_pair(single_receiver("[alertname]"))
+    # json.dumps writes each lone surrogate as an escape: "a\\ud800b\\udc00c"
+    pair.send([alert({"alertname": "Bad", "v": "a\ud800b\udc00c\U00010000"}, {"k": "x\udfffy"})])
+
+    def labels_and_annotations(side: Side) -> list[bytes]:
+        body = side.sink.nth(1).body
+        return [body[body.index(b'"labels":') : body.index(b',"startsAt":')]]
+
+    (expected,) = pair.assert_same(labels_and_annotations, "label and annotation bytes")
+    assert expected == (
+        b'"labels":{"alertname":"Bad","v":"a\xef\xbf\xbdb\xef\xbf\xbdc\xf0\x90\x80\x80"},'
+        b'"annotations":{"k":"x\xef\xbf\xbdy"}'
+    )
+
+
 METACHARACTER_RECEIVERS = f"""
 route:
   receiver: 'ops.team+(eu)'

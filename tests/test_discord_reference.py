@@ -90,6 +90,14 @@ def _cases(rec: Recorder) -> list[Case]:
             send_resolved=True,
         ),
         Case(
+            # A surrogate rune prints as U+FFFD (UTF-8, not escaped) and the embed keeps
+            # its field order although msgspec cannot encode the text.
+            "surrogate",
+            {"webhook_url": url("surrogate"), "title": '{{ printf "%c" 0xD800 }}<'},
+            [posted("surrogate", {"alertname": "S"}, startsAt=ts(AGO))],
+            send_resolved=True,
+        ),
+        Case(
             "badtemplate",
             {"webhook_url": url("badtemplate"), "message": "{{ .Nope }}"},
             [posted("badtemplate", {"alertname": "B"}, startsAt=ts(AGO))],
@@ -159,7 +167,7 @@ def _requests(rec: Recorder, path: str) -> tuple[Recorded, Recorded]:
     return next(r for r in seen if not by_gossamer(r)), next(r for r in seen if by_gossamer(r))
 
 
-@pytest.mark.parametrize("name", ["defaults", "mixed", "noresolved", "long", "custom"])
+@pytest.mark.parametrize("name", ["defaults", "mixed", "noresolved", "long", "custom", "surrogate"])
 @async_test
 async def test_discord_request_matches_alertmanager(
     reference: Reference, templates: object, name: str

@@ -8,10 +8,10 @@ import msgspec
 import pytest
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line, marshal
 from gossamer.labels import fingerprint
 from gossamer.timefmt import NS, ZERO
 from receivers.base import NotificationContext
-from receivers.gojson import encode, encode_line
 from receivers.payload import (
     build_data,
     common_pairs,
@@ -55,22 +55,22 @@ def context(receiver: str = "hook", now: int = T0 + 60 * NS) -> NotificationCont
 
 def test_gojson_escapes_html_characters_and_line_separators() -> None:
     """``< > &`` and U+2028/U+2029 are escaped the way Go's HTML-safe encoder does."""
-    assert encode("a<b>&c\u2028d\u2029") == b'"a\\u003cb\\u003e\\u0026c\\u2028d\\u2029"'
+    assert marshal("a<b>&c\u2028d\u2029") == b'"a\\u003cb\\u003e\\u0026c\\u2028d\\u2029"'
 
 
 def test_gojson_writes_backspace_and_form_feed_as_go_1_19_does() -> None:
     """Go before 1.22 has no short escapes for \\b and \\f: ``\\u0008``, ``\\u000c``."""
-    assert encode("\b\f\x01\t\n\r") == b'"\\u0008\\u000c\\u0001\\t\\n\\r"'
+    assert marshal("\b\f\x01\t\n\r") == b'"\\u0008\\u000c\\u0001\\t\\n\\r"'
 
 
 def test_gojson_leaves_an_escaped_backslash_before_b_alone() -> None:
     """The text ``\\b`` (backslash, letter b) is not a backspace."""
-    assert encode("\\b\\f\\\b") == b'"\\\\b\\\\f\\\\\\u0008"'
+    assert marshal("\\b\\f\\\b") == b'"\\\\b\\\\f\\\\\\u0008"'
 
 
 def test_gojson_keeps_slash_del_and_non_ascii_raw() -> None:
     """Go leaves ``/``, DEL and non-ASCII text unescaped (UTF-8 bytes)."""
-    assert encode("/\x7fé☃") == '"/\x7fé☃"'.encode()
+    assert marshal("/\x7fé☃") == '"/\x7fé☃"'.encode()
 
 
 def test_gojson_sorts_map_keys_but_keeps_struct_field_order() -> None:
@@ -80,15 +80,39 @@ def test_gojson_sorts_map_keys_but_keeps_struct_field_order() -> None:
         zeta: int
         alpha: dict[str, int]
 
-    assert encode(Pair(1, {"b": 1, "a": 2, "é": 3, "Z": 4})) == (
+    assert marshal(Pair(1, {"b": 1, "a": 2, "é": 3, "Z": 4})) == (
         b'{"zeta":1,"alpha":{"Z":4,"a":2,"b":1,"\xc3\xa9":3}}'
     )
     assert encode_line({}) == b"{}\n"
 
 
-def test_gojson_replaces_lone_surrogates_with_the_replacement_character() -> None:
-    """Text Python cannot encode becomes U+FFFD, as Go does for ill-formed UTF-8."""
-    assert encode({"k": "a\ud800b"}) == '{"k":"a\ufffdb"}'.encode()
+def test_gojson_writes_an_undecodable_byte_as_the_escape_go_writes() -> None:
+    """A byte kept by ``surrogateescape`` is invalid UTF-8 in Go: ``\\ufffd`` (escaped)."""
+    assert marshal({"k": "a\udcffb\udc80"}) == b'{"k":"a\\ufffdb\\ufffd"}'
+    assert encode_line("<\udcc3>") == b'"\\u003c\\ufffd\\u003e"\n'
+
+
+def test_gojson_writes_a_surrogate_code_point_as_the_replacement_character() -> None:
+    """Other lone surrogates stand for a rune Go already made U+FFFD (``%c``, the decoder)."""
+    assert marshal({"k": "a\ud800b\udc00"}) == '{"k":"a\ufffdb\ufffd"}'.encode()
+
+
+def test_gojson_keeps_struct_field_order_when_a_string_holds_a_surrogate() -> None:
+    """The slow path for lone surrogates sorts map keys but not struct fields."""
+
+    class Pair(msgspec.Struct):
+        zeta: str
+        alpha: dict[str, str]
+
+    assert marshal(Pair("\ud800", {"b": "\udcff", "a": ""})) == (
+        b'{"zeta":"\xef\xbf\xbd","alpha":{"a":"","b":"\\ufffd"}}'
+    )
+
+
+def test_gojson_writes_map_keys_with_undecodable_bytes_in_go_order() -> None:
+    """Keys are escaped like values and sorted by the bytes they stand for."""
+    value = {"\udcff": 1, "\uffff": 2, "a\ud800": 3, "a": 4}
+    assert marshal(value) == ('{"a":4,"a\ufffd":3,"\uffff":2,"\\ufffd":1}').encode()
 
 
 def test_quote_meta_escapes_regexp_metacharacters() -> None:
@@ -165,6 +189,16 @@ def test_webhook_body_has_go_field_order_and_a_trailing_newline() -> None:
         b'"groupKey":"{}:{alertname=\\"A\\"}","truncatedAlerts":2}\n'
     )
     assert json.loads(body)["truncatedAlerts"] == 2
+
+
+def test_webhook_body_writes_replacement_characters_as_alertmanager_does() -> None:
+    """A label value posted with a lone surrogate escape was decoded to U+FFFD, which the
+    body carries as UTF-8 (checked against 0.25); an undecodable byte is ``\\ufffd``."""
+    alert = make_alert({"alertname": "A", "v": "a\ufffdb"}, {"s": "x\udcffy"})
+    body = webhook_body(build_data(context(), [alert]), "{}", 0)
+    assert b'"labels":{"alertname":"A","v":"a\xef\xbf\xbdb"}' in body
+    assert b'"annotations":{"s":"x\\ufffdy"}' in body
+    assert body.startswith(b'{"receiver":"hook","status":"firing","alerts":[{"status":"firing",')
 
 
 def test_webhook_body_refuses_years_go_cannot_marshal() -> None:

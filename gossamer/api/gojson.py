@@ -1,4 +1,5 @@
-"""JSON as Go's ``encoding/json`` reads and writes it, for the API's slow paths.
+"""JSON as Go's ``encoding/json`` reads and writes it: API requests and responses,
+notification bodies.
 
 Decoding follows ``json.Decoder.Decode`` (go-openapi's JSON consumer, Go 1.19):
 one value is read and anything after it is ignored; a syntax error carries the
@@ -10,11 +11,17 @@ keys (:class:`JSONObject`), numbers keep their text (:class:`JSONNumber`),
 because Go's struct decoding depends on both.
 
 Encoding follows go-openapi's JSON producer (``SetEscapeHTML(false)``, newline
-at the end) and ``json.Marshal`` (HTML-escaped), which error bodies and models
-with their own ``MarshalJSON`` go through.
+at the end), ``json.Marshal`` (HTML-escaped), which error bodies and models
+with their own ``MarshalJSON`` go through, and ``json.NewEncoder(w).Encode``
+(HTML-escaped, newline at the end), which every notification body goes
+through (Go 1.19 in the 0.25.0 release). Besides HTML escaping they all write
+U+2028/U+2029 as ``\\u2028``/``\\u2029`` and, as Go before 1.22 does,
+backspace and form feed as ``\\u0008``/``\\u000c``. Text with lone surrogates
+(undecodable bytes) is written as Go writes the bytes it stands for.
 
-Pure functions; they run on the HTTP event loop. Only bad or unusual request
-bodies reach the decoder, so it favours exactness over speed.
+Pure functions; they run on the caller's thread (the HTTP event loop, a
+notifier's loop) and share only thread-safe msgspec encoders. Only bad or
+unusual request bodies reach the decoder, so it favours exactness over speed.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ __all__ = [
     "UnexpectedEOF",
     "decode",
     "encode_compact",
+    "encode_line",
     "encode_response",
     "go_kind",
     "go_text",
@@ -320,37 +328,77 @@ def _low_surrogate(m: re.Match[bytes] | None, pos: int) -> int | None:
 
 
 # Encoding ---------------------------------------------------------------------
+#
+# msgspec already writes what Go writes (compact, ``/`` and DEL as they are,
+# other control bytes as lower-case ``\u00XX``) but for the escapes patched
+# on its output below. "deterministic" sorts dict keys in code-point order,
+# which is UTF-8 byte order and so Go's, and keeps Struct fields in their
+# declared order.
 
 _ENCODER = msgspec.json.Encoder(order="deterministic")
+_AS_ORDERED = msgspec.json.Encoder()  # for builtins already put in order
 _ALWAYS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 _HTML = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))
+# Scan escape pairs left to right so that an escaped backslash followed by a
+# literal "b" (the bytes \\b) is never mistaken for the escape \b.
 _SHORT_ESCAPE = re.compile(rb"\\[\\bf]")
 _GO_SHORT = {b"\\\\": b"\\\\", b"\\b": b"\\u0008", b"\\f": b"\\u000c"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: An undecodable byte as ``surrogateescape`` keeps it.
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+#: Any other lone surrogate: a code point that Go turns into U+FFFD on the way in.
+_BAD_CODE_POINT = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 
 
 def _go_string(text: str) -> bytes:
-    """A JSON string whose undecodable bytes (lone surrogates) Go writes as ``\\ufffd``."""
-    parts = [_ENCODER.encode(piece)[1:-1] for piece in _SURROGATE.split(text)]
+    """``text`` as a JSON string the way Go writes the string it stands for.
+
+    Go strings are bytes. An invalid UTF-8 byte (held here as its
+    ``surrogateescape`` surrogate) comes out as the escape ``\\ufffd``
+    (``encodeState.string``); a surrogate code point never reaches Go's
+    encoder as such (``string(rune)``, ``%c`` and the JSON decoder make it
+    U+FFFD first), so it comes out as U+FFFD itself.
+    """
+    text = _BAD_CODE_POINT.sub("\ufffd", text)
+    parts = [_AS_ORDERED.encode(piece)[1:-1] for piece in _BAD_BYTE.split(text)]
     return b'"' + b"\\ufffd".join(parts) + b'"'
 
 
-def _plain(obj: Any) -> Any:
-    """Strings holding undecodable bytes become raw JSON; such keys get U+FFFD itself."""
-    if isinstance(obj, str):
-        return msgspec.Raw(_go_string(obj)) if _SURROGATE.search(obj) else obj
-    if isinstance(obj, dict):
-        return {_SURROGATE.sub("\ufffd", k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    return obj
+def _go_key(text: str) -> bytes:
+    """The bytes Go sorts a map key by."""
+    return _BAD_CODE_POINT.sub("\ufffd", text).encode("utf-8", "surrogateescape")
+
+
+def _go_strings(value: Any) -> Any:
+    """Builtins with every string holding a surrogate (which msgspec cannot
+    encode) written out as raw JSON."""
+    if isinstance(value, str):
+        return msgspec.Raw(_go_string(value)) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        if any(_SURROGATE.search(k) for k in value):
+            return _go_object(value)
+        return {k: _go_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_strings(v) for v in value]
+    return value
+
+
+def _go_object(mapping: dict[str, Any]) -> msgspec.Raw:
+    """A map with a surrogate in a key, written here (msgspec keys must be
+    encodable text), keys in Go's byte order."""
+    members = [
+        _go_string(k) + b":" + _AS_ORDERED.encode(_go_strings(v))
+        for k, v in sorted(mapping.items(), key=lambda kv: _go_key(kv[0]))
+    ]
+    return msgspec.Raw(b"{" + b",".join(members) + b"}")
 
 
 def _go_json(obj: Any, escape_html: bool) -> bytes:
     try:
         out = _ENCODER.encode(obj)
-    except UnicodeEncodeError:
-        out = _ENCODER.encode(_plain(msgspec.to_builtins(obj)))
+    except UnicodeEncodeError:  # a lone surrogate somewhere: the slow path
+        builtins = msgspec.to_builtins(obj, builtin_types=(msgspec.Raw,), order="deterministic")
+        out = _AS_ORDERED.encode(_go_strings(builtins))
     for plain, escaped in _HTML + _ALWAYS if escape_html else _ALWAYS:
         if plain in out:
             out = out.replace(plain, escaped)
@@ -374,3 +422,9 @@ def marshal(obj: Any) -> bytes:
     """Go's ``json.Marshal``: also ``<``, ``>``, ``&`` escaped. go-openapi's error bodies and
     every model with a generated ``MarshalJSON`` (``gettableAlert``) come out this way."""
     return _go_json(obj, escape_html=True)
+
+
+def encode_line(obj: Any) -> bytes:
+    """``json.NewEncoder(w).Encode(obj)``: ``marshal(obj)`` plus ``\\n``. Alertmanager
+    writes every webhook and integration request body this way."""
+    return _go_json(obj, escape_html=True) + b"\n"
