@@ -38,6 +38,7 @@ import os
 import ssl
 import threading
 import time
+import traceback
 import urllib.parse
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -433,7 +434,7 @@ class HTTPClient:
             return await self._exchange(method, target, body, headers, ssl_context)
         except (TimeoutError, aiohttp.ClientError, ValueError, OSError) as exc:
             self._stats["transport_errors"] += 1
-            cause = _describe(exc, target)
+            cause = _describe(exc, target, self._proxy)
             raise NotifyError(f'{op} "{strip_password(shown)}": {cause}', retryable=True) from exc
 
     async def _exchange(
@@ -526,9 +527,14 @@ def _referer(previous: yarl.URL | None, current: yarl.URL) -> str:
     return str(previous.with_user(None))
 
 
-def _describe(exc: BaseException, target: yarl.URL) -> str:
-    """The cause part of Go's ``*url.Error`` text, as close as Python allows."""
-    address = f"{target.host}:{target.port}"
+def _describe(exc: BaseException, target: yarl.URL, proxy: yarl.URL | None = None) -> str:
+    """The cause part of Go's ``*url.Error`` text, as close as Python allows.
+
+    With ``proxy_url``, Go's ``persistConn`` wraps a failure to reach the proxy as
+    ``proxyconnect tcp: <dial error>`` and words a non-200 answer to ``CONNECT``
+    as the status text alone (``Forbidden``, or ``unknown status code`` when
+    the line has none); a proxy hanging up before answering ``CONNECT`` is
+    ``unexpected EOF``."""
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cert_error = exc.certificate_error
         code = getattr(cert_error, "verify_code", None)
@@ -536,17 +542,37 @@ def _describe(exc: BaseException, target: yarl.URL) -> str:
             return "x509: certificate signed by unknown authority"
         reason = getattr(cert_error, "verify_message", None) or str(cert_error)
         return f"x509: {reason}"
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return f"dial tcp: lookup {target.host}: no such host"
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return exc.message or "unknown status code"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        if isinstance(exc.os_error, ConnectionRefusedError):
-            return f"dial tcp {address}: connect: connection refused"
-        return f"dial tcp {address}: {exc.os_error.strerror or exc.os_error}"
+        # With a proxy every dial goes to the proxy (exc.host/port are its own).
+        dial = _dial_error(exc)
+        via_proxy = isinstance(exc, aiohttp.ClientProxyConnectionError) or (
+            proxy is not None and isinstance(exc, aiohttp.ClientConnectorDNSError)
+        )
+        return f"proxyconnect tcp: {dial}" if via_proxy else dial
     if isinstance(exc, asyncio.TimeoutError):
-        return f"dial tcp {address}: i/o timeout"
+        return f"dial tcp {target.host}:{target.port}: i/o timeout"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "EOF"
+        return "unexpected EOF" if _in_proxy_connect(exc) else "EOF"
     return str(exc) or type(exc).__name__
+
+
+def _dial_error(exc: aiohttp.ClientConnectorError) -> str:
+    """Go's ``net.Dial`` error text for a failed connect to ``exc.host:exc.port``."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"dial tcp: lookup {exc.host}: no such host"
+    address = f"{exc.host}:{exc.port}"
+    if isinstance(exc.os_error, ConnectionRefusedError):
+        return f"dial tcp {address}: connect: connection refused"
+    return f"dial tcp {address}: {exc.os_error.strerror or exc.os_error}"
+
+
+def _in_proxy_connect(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while aiohttp read the proxy's ``CONNECT`` answer
+    (aiohttp raises the same ``ServerDisconnectedError`` for a tunnel and a request)."""
+    frames = traceback.walk_tb(exc.__traceback__)
+    return any(frame.f_code.co_name == "_create_proxy_connection" for frame, _ in frames)
 
 
 class HTTPClientPool:

@@ -185,10 +185,13 @@ class ForwardProxy:
 
     ``seen`` holds each request head (request line plus headers) it received.
     Upstream requests are sent with ``Connection: close`` so each client
-    connection carries one proxied exchange.
+    connection carries one proxied exchange. ``connect_reply``, when given, is
+    written verbatim in answer to every ``CONNECT`` instead of opening the
+    tunnel (``b""``: hang up without answering).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, connect_reply: bytes | None = None) -> None:
+        self.connect_reply = connect_reply
         self.seen: list[tuple[str, dict[str, str]]] = []
         self._writers: set[asyncio.StreamWriter] = set()
         self._thread = _LoopThread()
@@ -227,6 +230,10 @@ class ForwardProxy:
         headers = dict(h.split(": ", 1) for h in header_lines)
         self.seen.append((line, headers))
         method, target, _ = line.split(" ")
+        if method == "CONNECT" and self.connect_reply is not None:
+            writer.write(self.connect_reply)
+            await writer.drain()
+            return
         if method == "CONNECT":
             host, port = target.rsplit(":", 1)
             up_reader, up_writer = await asyncio.open_connection(host, int(port))

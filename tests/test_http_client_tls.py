@@ -20,6 +20,7 @@ from tests.test_http_client_support import (
     Reply,
     async_test,
     make_certs,
+    refused_port,
 )
 
 
@@ -155,6 +156,42 @@ async def test_https_target_is_tunnelled_through_the_proxy(tmp_path: Path) -> No
         resp = await post(config, rec.url("/tunnel"))
     assert resp.status == 200
     assert proxy.seen[0][0] == f"CONNECT 127.0.0.1:{rec.port} HTTP/1.1"
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:9/x", "https://127.0.0.1:9/x"])
+@async_test
+async def test_refused_proxy_reads_as_gos_proxyconnect_error(target: str) -> None:
+    """A proxy that refuses the connection: Go's ``proxyconnect tcp: dial tcp``
+    naming the proxy's address, retryable."""
+    sock, port = refused_port()
+    with sock, pytest.raises(NotifyError) as info:
+        await post(HTTPClientConfig(proxy_url=f"http://u:p@127.0.0.1:{port}"), target)
+    assert (str(info.value), info.value.retryable) == (
+        f'Post "{target}": proxyconnect tcp: dial tcp 127.0.0.1:{port}: connect: connection refused',
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", "Forbidden"),
+        (b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", "Proxy Authentication Required"),
+        (b"HTTP/1.1 403\r\nContent-Length: 0\r\n\r\n", "unknown status code"),
+        (b"", "unexpected EOF"),
+    ],
+)
+@async_test
+async def test_refused_connect_reads_as_go_does(reply: bytes, cause: str) -> None:
+    """A non-200 answer to CONNECT is the status text alone, as Go words it; a
+    proxy hanging up first is ``unexpected EOF``. Both retryable."""
+    with ForwardProxy(connect_reply=reply) as proxy, pytest.raises(NotifyError) as info:
+        await post(HTTPClientConfig(proxy_url=proxy.url()), "https://127.0.0.1:9/x")
+    assert (str(info.value), info.value.retryable) == (
+        f'Post "https://127.0.0.1:9/x": {cause}',
+        True,
+    )
+    assert proxy.seen[0][0] == "CONNECT 127.0.0.1:9 HTTP/1.1"
 
 
 class TokenServer:
