@@ -68,6 +68,7 @@ from gotpl.parse.nodes import (
 )
 
 from gossamer.errors import ConfigError, GossamerError
+from receivers import gotpl_fastpath
 from receivers.payload import Data
 from receivers.template_data import DataView, view
 from receivers.template_funcs import FUNCS, ArgumentTypeError
@@ -85,6 +86,7 @@ _SANDBOX = SandboxPolicy(
 )
 _OPTIONS: dict[str, Any] = {"functions": FUNCS, "missing_key": "zero", "sandbox": _SANDBOX}
 _CACHE_LIMIT = 512
+gotpl_fastpath.install()
 _ELSE_WITH = re.compile(r"\{\{-?\s*else\s+with\b")
 _TEMPLATE_NAME = re.compile(rb"\{\{-?\s*template\s+")
 _QUOTED = re.compile(r"'([^'\s]*)'")
