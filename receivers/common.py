@@ -1,11 +1,10 @@
-"""What the chat and mail integrations share: byte truncation, template
-rendering with Alertmanager's error handling, and the skeleton of a notifier
-that POSTs one JSON document. (Rune truncation and the group-key hash are in
-``receivers.fields``.)
+"""What the chat and mail integrations share: byte truncation and the skeleton
+of a notifier that POSTs one JSON document. (Template rendering, rune
+truncation and the group-key hash are in ``receivers.fields``.)
 
 Everything here runs on the node's asyncio loop (or, for the pure functions,
 on whatever thread calls them). Alertmanager 0.25's counterparts live in
-``notify/util.go``: ``TruncateInBytes``, ``TmplText`` and ``TmplHTML``.
+``notify/util.go``: ``TruncateInBytes`` and ``PostJSON``.
 """
 
 from __future__ import annotations
@@ -15,37 +14,24 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-from loguru import logger
+from typing import Any
 
 from gossamer.alert import Alert
 from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import go_quote, redact_url_error, wire_url
+from receivers.fields import Renderer, Templates, go_quote, redact_url_error, wire_url
 from receivers.http import DEFAULT_POOL, HTTPClientPool, HTTPResponse
-from receivers.payload import Data, build_data
+from receivers.payload import build_data
 
 __all__ = [
     "TRUNCATION_MARKER",
     "JSONNotifier",
-    "Renderer",
-    "Templates",
     "truncate_in_bytes",
 ]
 
 #: What Alertmanager appends to a truncated text (U+2026, three bytes in UTF-8).
 TRUNCATION_MARKER = "…"
-
-
-class Templates(Protocol):
-    """The template engine (``receivers.templating.Templates``): Go ``text/template``
-    and ``html/template`` over Alertmanager's template set. Both raise on failure."""
-
-    def text(self, source: str, data: Data) -> str: ...
-
-    def html(self, source: str, data: Data) -> str: ...
 
 
 def truncate_in_bytes(text: str, limit: int) -> tuple[str, bool]:
@@ -63,72 +49,6 @@ def truncate_in_bytes(text: str, limit: int) -> tuple[str, bool]:
     while len(kept.encode("utf-8", "surrogatepass")) > target:
         kept = kept[:-1]
     return kept + TRUNCATION_MARKER, True
-
-
-class Renderer:
-    """Alertmanager's ``notify.TmplText``/``TmplHTML`` for one notification.
-
-    Fields render in turn; after the first failure every later field renders
-    as ``""`` without running, and ``error`` keeps the first failure's text.
-    Each failure is logged with the receiver, integration, field and template.
-    ``partial`` is what Go's ``ExecuteTextString`` returned next to its error
-    (the output written before the failing action), when the engine tells it.
-    """
-
-    def __init__(
-        self, templates: Templates | None, data: Data, *, receiver: str, integration: str
-    ) -> None:
-        self.templates = templates
-        self.data = data
-        self.receiver = receiver
-        self.integration = integration
-        self.error: str | None = None
-
-    def __repr__(self) -> str:
-        return f"<Renderer {self.integration} receiver={self.receiver!r} error={self.error!r}>"
-
-    def text(self, field: str, source: str) -> str:
-        """Render ``source`` with Go ``text/template`` (``""`` after an earlier failure)."""
-        return self._render(field, source, html=False)
-
-    def html(self, field: str, source: str) -> str:
-        """Render ``source`` with Go ``html/template`` (``""`` after an earlier failure)."""
-        return self._render(field, source, html=True)
-
-    def execute(self, field: str, source: str, *, html: bool = False) -> tuple[str, str | None]:
-        """Render regardless of earlier failures: ``(output, error text or None)``,
-        as Go's ``ExecuteTextString``/``ExecuteHTMLString`` do."""
-        if source == "":  # Go returns "" for an empty template without parsing it
-            return "", None
-        if self.templates is None:
-            return "", "no template engine is configured"
-        try:
-            render = self.templates.html if html else self.templates.text
-            return render(source, self.data), None
-        except Exception as exc:  # the engine's errors are the user's template errors
-            logger.bind(component="notifier").warning(
-                "Template rendering failed",
-                receiver=self.receiver,
-                integration=self.integration,
-                field=field,
-                template=source,
-                err=str(exc),
-            )
-            partial = getattr(exc, "partial", "")
-            return (partial if isinstance(partial, str) else ""), str(exc)
-
-    def _render(self, field: str, source: str, *, html: bool) -> str:
-        if self.error is not None:
-            return ""
-        output, error = self.execute(field, source, html=html)
-        if error is not None:
-            self.error = error
-        return output
-
-    def check(self) -> None:
-        """Raise the first failure as a final (not retryable) ``NotifyError``."""
-        if self.error is not None:
-            raise NotifyError(self.error, retryable=False)
 
 
 class JSONNotifier:

@@ -50,8 +50,8 @@ class DiscordNotifier(JSONNotifier):
     def build(self, ctx: NotificationContext, alerts: list[Alert]) -> bytes:
         """The request body; raises the first template failure (not retryable)."""
         render = self.renderer(ctx, alerts)
-        title = render.text("title", self.config.title)
-        description = render.text("message", self.config.message)
+        title = render.text(self.config.title, "title")
+        description = render.text(self.config.message, "message")
         render.check()
         if not alerts:
             color = COLOR_GREY

@@ -53,15 +53,8 @@ from gossamer.alert import Alert
 from gossamer.config.model import EmailConfig, TLSConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.common import (
-    AddressError,
-    Renderer,
-    Templates,
-    parse_address_list,
-    q_encode,
-    quoted_printable,
-)
-from receivers.fields import go_os_error, go_quote
+from receivers.common import AddressError, parse_address_list, q_encode, quoted_printable
+from receivers.fields import Renderer, Templates, go_os_error, go_quote
 from receivers.http import HTTPClientPool, _build_ssl_context
 from receivers.payload import build_data
 
@@ -448,7 +441,7 @@ def build_message(
     once they are sent (a failed header, text or HTML template)."""
     head: list[str] = []
     for name in sorted(headers):
-        value, error = render.execute(name, headers[name])
+        value, error = render.execute(headers[name], name)
         if error is not None:
             return b"", f"execute {go_quote(name)} header template: {error}"
         head.append(f"{name}: {q_encode(value)}\r\n")
@@ -465,7 +458,7 @@ def build_message(
         delimiter = f"\r\n--{boundary}\r\n" if body else f"--{boundary}\r\n"
         body += f"{delimiter}{_PART_HEADERS.format(kind)}\r\n\r\n".encode()
         field = "text" if kind == "plain" else "html"
-        text, error = render.execute(field, source, html=kind == "html")
+        text, error = render.execute(source, field, html=kind == "html")
         if error is not None:
             return message, f"execute {field} template: {error}"
         body += quoted_printable(text)
@@ -592,10 +585,10 @@ class EmailNotifier:
         """Everything after the greeting, in Alertmanager's order."""
         await self._handshake(client)
         c = self.config
-        sender = render.text("from", c.from_)
+        sender = render.text(c.from_, "from")
         if render.error is not None:
             raise NotifyError(f"execute 'from' template: {render.error}", retryable=False)
-        to = render.text("to", c.to)
+        to = render.text(c.to, "to")
         if render.error is not None:
             raise NotifyError(f"execute 'to' template: {render.error}", retryable=False)
         senders = _addresses("from", sender)

@@ -1,12 +1,12 @@
-"""Small pieces the paging integrations share, each a copy of an Alertmanager helper.
+"""Small pieces the integrations share, each a copy of an Alertmanager helper.
 
 * ``truncate_runes``: ``notify.Truncate`` (0.25): keep ``n - 1`` runes and add
   ``…`` (U+2026); with ``n <= 3`` keep ``n`` runes and no marker.
 * ``key_hash``: ``notify.Key.Hash()``, the sha256 hex of the group key that
   PagerDuty, OpsGenie, VictorOps and SNS use as dedup key / alias / entity id.
-* ``Renderer``: ``notify.TmplText``, template rendering with monadic error
-  handling: after the first failure every later field renders as ``""`` and
-  the notifier reports that first error.
+* ``Renderer``: ``notify.TmplText``/``TmplHTML``, template rendering with
+  monadic error handling: after the first failure every later field renders
+  as ``""`` and the notifier reports that first error.
 * ``go_url``: what Go's ``url.URL`` does when an integration appends to the
   path of a configured URL and sets a query (``u.Path += ...; u.String()``).
 * ``go_query``: ``url.Values.Encode`` (keys sorted, ``QueryEscape``);
@@ -26,16 +26,17 @@ import os
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Protocol, cast
 
 import yarl
 from loguru import logger
 
 from gossamer.errors import NotifyError
-from receivers.templating import TemplateError
+from receivers.payload import Data
 
 __all__ = [
     "Renderer",
+    "Templates",
     "go_os_error",
     "go_query",
     "go_trim_space",
@@ -67,46 +68,88 @@ def key_hash(group_key: str) -> str:
     return hashlib.sha256(group_key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-class Renderer:
-    """``notify.TmplText``: render template strings against one notification's data.
+class Templates(Protocol):
+    """The template engine (``receivers.templating.Templates``): Go ``text/template``
+    and ``html/template`` over Alertmanager's template set. Both raise on failure; the
+    exception's ``partial`` is the output written before it."""
 
-    ``templates`` is a ``receivers.templating.Templates`` (``text``/``html(source, data)``).
-    The first failure (a ``TemplateError``) is logged and kept in ``error``;
-    from then on every call returns ``""`` without rendering, as
-    Alertmanager's closure does. Runs on the caller's thread (the notifier's
-    event loop).
+    def text(self, source: str, data: Data) -> str: ...
+
+    def html(self, source: str, data: Data) -> str: ...
+
+
+class Renderer:
+    """Alertmanager's ``notify.TmplText``/``TmplHTML`` for one notification.
+
+    Fields render in turn (``text``, ``html``; calling the renderer is ``text``).
+    After the first failure every later field renders as ``""`` without running,
+    ``error`` keeps that failure and ``check`` raises it. The failing field
+    itself renders as the output written before the failure, which Go's
+    ``ExecuteTextString`` returns next to its error (Telegram sends it).
+    Each failure is logged with its template, and with the receiver,
+    integration and field when they are given. Runs on the caller's thread
+    (the notifier's event loop).
     """
 
-    def __init__(self, templates: Any, data: Any) -> None:
-        self._templates = templates
-        self._data = data
+    def __init__(
+        self,
+        templates: Templates | None,
+        data: Data,
+        *,
+        receiver: str = "",
+        integration: str = "",
+    ) -> None:
+        self.templates = templates
+        self.data = data
+        self.receiver = receiver
+        self.integration = integration
         self.error: Exception | None = None
 
-    def __call__(self, source: str) -> str:
-        if self.error is not None:
-            return ""
-        return self.render(source)
+    def __repr__(self) -> str:
+        return f"<Renderer {self.integration} receiver={self.receiver!r} error={self.error!r}>"
 
-    def html(self, source: str) -> str:
-        """``notify.TmplHTML``: the same with Go's ``html/template`` escaping."""
-        if self.error is not None:
-            return ""
-        return self.render(source, html=True)
+    def __call__(self, source: str, field: str = "") -> str:
+        """``text(source, field)``."""
+        return self.text(source, field)
 
-    def render(self, source: str, *, html: bool = False) -> str:
-        """Render one string, recording (not raising) a failure."""
-        if not source:  # Template.ExecuteTextString("") is "" without parsing
-            return ""
+    def text(self, source: str, field: str = "") -> str:
+        """Render ``source`` with Go ``text/template`` (``""`` after an earlier failure)."""
+        return self._render(source, field, html=False)
+
+    def html(self, source: str, field: str = "") -> str:
+        """Render ``source`` with Go ``html/template`` (``""`` after an earlier failure)."""
+        return self._render(source, field, html=True)
+
+    def execute(
+        self, source: str, field: str = "", *, html: bool = False
+    ) -> tuple[str, Exception | None]:
+        """Render regardless of earlier failures, without keeping the error:
+        ``(output, error or None)``, as Go's ``ExecuteTextString``/``ExecuteHTMLString``."""
+        if source == "":  # Go returns "" for an empty template without parsing it
+            return "", None
+        if self.templates is None:
+            return "", LookupError("no template engine is configured")
         try:
-            engine = self._templates.html if html else self._templates.text
-            return str(engine(source, self._data))
-        except TemplateError as exc:
+            render = self.templates.html if html else self.templates.text
+            return render(source, self.data), None
+        except Exception as exc:  # the engine's errors are the user's template errors
+            context = {"receiver": self.receiver, "integration": self.integration, "field": field}
             logger.bind(component="notifier").warning(
-                "Template rendering failed", template=source, err=str(exc)
+                "Template rendering failed",
+                **{k: v for k, v in context.items() if v},
+                template=source,
+                err=str(exc),
             )
-            if self.error is None:
-                self.error = exc
+            partial = getattr(exc, "partial", "")
+            return (partial if isinstance(partial, str) else ""), exc
+
+    def _render(self, source: str, field: str, *, html: bool) -> str:
+        if self.error is not None:
             return ""
+        output, error = self.execute(source, field, html=html)
+        if error is not None:
+            self.error = error
+        return output
 
     def check(self, wrap: str | None = None) -> None:
         """Raise the first failure as a final ``NotifyError`` (``<wrap>: <err>``)."""

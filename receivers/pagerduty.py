@@ -195,7 +195,7 @@ class PagerDutyNotifier:
         out: dict[str, str] = {}
         for key, source in self.config.details.items():
             render = Renderer(self._templates, data)
-            out[key] = render.render(source)
+            out[key] = render(source)
             if render.error is not None:
                 wrap = f"{go_quote(key)}: failed to template {go_quote(source)}"
                 render.check(wrap)

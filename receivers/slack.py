@@ -24,8 +24,8 @@ from gossamer.api.gojson import encode_line
 from gossamer.config.model import SlackAction, SlackConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.common import JSONNotifier, Renderer
-from receivers.fields import go_os_error, go_quote, go_trim_space, truncate_runes
+from receivers.common import JSONNotifier
+from receivers.fields import Renderer, go_os_error, go_quote, go_trim_space, truncate_runes
 from receivers.http import check_status
 
 __all__ = ["SlackNotifier"]
@@ -104,27 +104,27 @@ class SlackNotifier(JSONNotifier):
         render = self.renderer(ctx, alerts)
         text = render.text
         c = self.config
-        title, truncated = truncate_runes(text("title", c.title), MAX_TITLE_RUNES)
+        title, truncated = truncate_runes(text(c.title, "title"), MAX_TITLE_RUNES)
         if truncated:
             logger.bind(component="notifier").warning(
                 "Truncated title", key=ctx.group_key, max_runes=MAX_TITLE_RUNES
             )
         attachment = _Attachment(
             title=title,
-            title_link=text("title_link", c.title_link),
-            pretext=text("pretext", c.pretext),
-            text=text("text", c.text),
-            fallback=text("fallback", c.fallback),
-            callback_id=text("callback_id", c.callback_id),
-            image_url=text("image_url", c.image_url),
-            thumb_url=text("thumb_url", c.thumb_url),
-            footer=text("footer", c.footer),
-            color=text("color", c.color),
+            title_link=text(c.title_link, "title_link"),
+            pretext=text(c.pretext, "pretext"),
+            text=text(c.text, "text"),
+            fallback=text(c.fallback, "fallback"),
+            callback_id=text(c.callback_id, "callback_id"),
+            image_url=text(c.image_url, "image_url"),
+            thumb_url=text(c.thumb_url, "thumb_url"),
+            footer=text(c.footer, "footer"),
+            color=text(c.color, "color"),
             mrkdwn_in=list(c.mrkdwn_in or DEFAULT_MRKDWN_IN),
             fields=[
                 _Field(
-                    title=text("fields.title", f.title),
-                    value=text("fields.value", f.value),
+                    title=text(f.title, "fields.title"),
+                    value=text(f.value, "fields.value"),
                     short=c.short_fields if f.short is None else f.short,
                 )
                 for f in c.fields
@@ -132,10 +132,10 @@ class SlackNotifier(JSONNotifier):
             actions=[_action(render, a) for a in c.actions],
         )
         request = _Request(
-            channel=text("channel", c.channel),
-            username=text("username", c.username),
-            icon_emoji=text("icon_emoji", c.icon_emoji),
-            icon_url=text("icon_url", c.icon_url),
+            channel=text(c.channel, "channel"),
+            username=text(c.username, "username"),
+            icon_emoji=text(c.icon_emoji, "icon_emoji"),
+            icon_url=text(c.icon_url, "icon_url"),
             link_names=c.link_names,
             attachments=[attachment],
         )
@@ -176,17 +176,17 @@ def _action(render: Renderer, action: SlackAction) -> _Action:
     confirm = None
     if action.confirm is not None:
         confirm = _Confirm(
-            title=text("actions.confirm.title", action.confirm.title),
-            text=text("actions.confirm.text", action.confirm.text),
-            ok_text=text("actions.confirm.ok_text", action.confirm.ok_text),
-            dismiss_text=text("actions.confirm.dismiss_text", action.confirm.dismiss_text),
+            title=text(action.confirm.title, "actions.confirm.title"),
+            text=text(action.confirm.text, "actions.confirm.text"),
+            ok_text=text(action.confirm.ok_text, "actions.confirm.ok_text"),
+            dismiss_text=text(action.confirm.dismiss_text, "actions.confirm.dismiss_text"),
         )
     return _Action(
-        type=text("actions.type", action.type),
-        text=text("actions.text", action.text),
-        url=text("actions.url", action.url),
-        style=text("actions.style", action.style),
-        name=text("actions.name", action.name),
-        value=text("actions.value", action.value),
+        type=text(action.type, "actions.type"),
+        text=text(action.text, "actions.text"),
+        url=text(action.url, "actions.url"),
+        style=text(action.style, "actions.style"),
+        name=text(action.name, "actions.name"),
+        value=text(action.value, "actions.value"),
         confirm=confirm,
     )

@@ -83,9 +83,9 @@ class TelegramNotifier(JSONNotifier):
         render = self.renderer(ctx, alerts)
         c = self.config
         if c.parse_mode == "HTML":
-            message = render.html("message", c.message)
+            message = render.html(c.message, "message")
         else:
-            message = render.text("message", c.message)
+            message = render.text(c.message, "message")
         text, truncated = truncate_runes(message, MAX_MESSAGE_RUNES)
         if truncated:
             logger.bind(component="notifier").warning(

@@ -42,7 +42,7 @@ class WebexNotifier(JSONNotifier):
     def build(self, ctx: NotificationContext, alerts: list[Alert]) -> bytes:
         """The request body; raises a template failure (not retryable)."""
         render = self.renderer(ctx, alerts)
-        message = render.text("message", self.config.message)
+        message = render.text(self.config.message, "message")
         render.check()
         message, truncated = truncate_in_bytes(message, MAX_MESSAGE_BYTES)
         if truncated:
