@@ -52,8 +52,9 @@ from loguru import logger
 from gossamer.alert import Alert
 from gossamer.config.model import EmailConfig, TLSConfig
 from gossamer.errors import NotifyError
+from receivers import smtp_encoding
 from receivers.base import NotificationContext
-from receivers.common import AddressError, parse_address_list, q_encode, quoted_printable
+from receivers.common import AddressError, parse_address_list, q_encode
 from receivers.fields import Renderer, Templates, go_os_error, go_quote
 from receivers.http import HTTPClientPool, _build_ssl_context
 from receivers.payload import build_data
@@ -311,7 +312,7 @@ class SMTPClient:
         """Write the dot-stuffed message and its end; like Alertmanager (which
         closes the data writer in a ``defer``), the server's verdict is ignored."""
         try:
-            self.writer.write(dot_encode(message))
+            self.writer.write(smtp_encoding.dot_encode(message))
             await self.writer.drain()
             await self.read_response(250)
         except SMTPError as exc:
@@ -344,7 +345,8 @@ class SMTPClient:
 
 
 def dot_encode(message: bytes) -> bytes:
-    """``textproto.DotWriter`` and its ``Close``: dot-stuff, LF to CRLF, end with ``.``."""
+    """The exact state machine behind ``smtp_encoding.dot_encode`` (which handles
+    most messages faster): ``textproto.DotWriter`` and its ``Close``: dot-stuff, LF to CRLF, end with ``.``."""
     out = bytearray()
     begin_line, data, cr = 0, 1, 2
     state = begin_line
@@ -461,7 +463,7 @@ def build_message(
         text, error = render.execute(source, field, html=kind == "html")
         if error is not None:
             return message, f"execute {field} template: {error}"
-        body += quoted_printable(text)
+        body += smtp_encoding.quoted_printable(text)
     body += f"\r\n--{boundary}--\r\n".encode()
     return message + bytes(body), None
 
