@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import re2
 
-from gossamer.matchers import _RE2_OPTIONS, Matcher, MatchType
+from gossamer.matchers import Matcher, MatchType, new_regex_set
 
 if TYPE_CHECKING:
     from cluster.silences import Silence
@@ -141,7 +141,7 @@ _UNBUILT = object()
 
 def _build_set(entries: tuple[Indexed, ...]) -> Any:
     """One RE2 set of the anchored guards, or ``None`` if RE2 refuses (memory limit)."""
-    regex_set = re2.Set.SearchSet(_RE2_OPTIONS)
+    regex_set = new_regex_set()
     try:
         for i, entry in enumerate(entries):
             if regex_set.Add("^(?:" + entry.key[1] + ")$") != i:

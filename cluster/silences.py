@@ -24,22 +24,11 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import msgspec
-import re2
 
 from cluster.silence_index import SilenceIndex, SilencesView, State, api_state, state_at
 from gossamer.errors import GossamerError, MatcherError, ValidationError
 from gossamer.labels import go_quote, is_valid_label_name
-
-# Go's wording of RE2 errors. Alertmanager validates the pattern unanchored, so
-# the error quotes "(" where compile_anchored would quote "^(?:()$".
-from gossamer.matchers import (
-    _RE2_OPTIONS,
-    Matcher,
-    MatchType,
-    _check_go_only_rejects,
-    _translate_re2_error,
-    new_matcher,
-)
+from gossamer.matchers import Matcher, MatchType, compile_regex, new_matcher
 from gossamer.timefmt import NS
 
 __all__ = [
@@ -159,14 +148,12 @@ def decode_silences(data: bytes) -> list[Silence]:
 
 
 def _regex_problem(pattern: str) -> str | None:
-    """Go's ``regexp.Compile(pattern)`` error (unanchored, as Alertmanager validates)."""
+    """Go's ``regexp.Compile(pattern)`` error. Alertmanager validates the pattern
+    unanchored, so the error quotes ``(`` where a matcher's would quote ``^(?:()$``."""
     try:
-        _check_go_only_rejects(pattern)
-        re2.compile(pattern, _RE2_OPTIONS)
+        compile_regex(pattern)
     except MatcherError as exc:
         return str(exc)
-    except re2.error as exc:
-        return str(_translate_re2_error(exc))
     return None
 
 

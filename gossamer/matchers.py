@@ -6,7 +6,11 @@ anchored as ``^(?:value)$``. RE2 accepts a few constructs that Go 1.19's
 rejected here before compiling so a matcher is valid exactly when Alertmanager
 would accept it. Error texts follow Go's ``regexp/syntax`` wording.
 
-Everything here is pure and thread-safe; compiled regexes are memoised.
+``compile_regex`` (Go's ``regexp.Compile``) and ``new_regex_set`` are public
+for the other users of Go regexes: silence validation and indexing, and the
+template functions.
+
+Everything here is pure and thread-safe; compiled matcher regexes are memoised.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ __all__ = [
     "MatchType",
     "Matcher",
     "compile_anchored",
+    "compile_regex",
     "matchers_string",
     "matches_all",
     "new_matcher",
+    "new_regex_set",
     "parse_matcher",
     "parse_matchers",
     "sort_matchers",
@@ -148,15 +154,31 @@ def _check_go_only_rejects(pattern: str) -> None:
         raise _go_error("expression nests too deeply", pattern)
 
 
-@functools.lru_cache(maxsize=4096)
-def compile_anchored(value: str) -> Any:
-    """Compile ``^(?:value)$`` with RE2; raise :class:`MatcherError` worded like Go."""
-    pattern = "^(?:" + value + ")$"
+def compile_regex(pattern: str) -> Any:
+    """Go's ``regexp.Compile(pattern)``: an RE2 regex (unanchored; ``search`` is Go's
+    ``MatchString``) accepted exactly when Go 1.19 accepts the pattern, else a
+    :class:`MatcherError` worded as Go's error (``error parsing regexp: ...``).
+
+    Not memoised; :func:`compile_anchored` is. Silence validation and the
+    template functions ``match``/``reReplaceAll`` use it as well as matchers.
+    """
     _check_go_only_rejects(pattern)
     try:
         return re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
         raise _translate_re2_error(exc) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_anchored(value: str) -> Any:
+    """A matcher's regex: ``compile_regex("^(?:" + value + ")$")``, memoised."""
+    return compile_regex("^(?:" + value + ")$")
+
+
+def new_regex_set() -> Any:
+    """An empty ``re2.Set`` for unanchored search, with the options (memory
+    limit) every regex here is compiled with. Add patterns, then ``Compile``."""
+    return re2.Set.SearchSet(_RE2_OPTIONS)
 
 
 def _escape(value: str) -> str:

@@ -11,9 +11,11 @@ from gossamer.errors import MatcherError
 from gossamer.matchers import (
     Matcher,
     MatchType,
+    compile_regex,
     matchers_string,
     matches_all,
     new_matcher,
+    new_regex_set,
     parse_matcher,
     parse_matchers,
     sort_matchers,
@@ -162,6 +164,26 @@ def test_regexes_go_rejects_are_rejected_with_gos_message(pattern: str, message:
 def test_regexes_go_accepts_are_accepted(pattern: str) -> None:
     """The Go-only checks do not misfire inside classes or \\Q...\\E, and big programs compile."""
     assert new_matcher("a", MatchType.REGEX, pattern).type is MatchType.REGEX
+
+
+def test_compile_regex_is_gos_unanchored_regexp_compile() -> None:
+    """compile_regex searches unanchored and words errors for the pattern as given."""
+    assert compile_regex("b+").search("abbc") is not None
+    with pytest.raises(MatcherError) as info:
+        compile_regex("(")
+    assert str(info.value) == "error parsing regexp: missing closing ): `(`"
+    with pytest.raises(MatcherError) as info:
+        compile_regex("x\\C")
+    assert str(info.value) == "error parsing regexp: invalid escape sequence: `\\C`"
+
+
+def test_new_regex_set_finds_every_matching_pattern() -> None:
+    """A regex set built from new_regex_set reports the indexes of the patterns that match."""
+    regex_set = new_regex_set()
+    for pattern in ("^a", "b$", "^z"):
+        regex_set.Add(pattern)
+    regex_set.Compile()
+    assert sorted(regex_set.Match("ab")) == [0, 1]
 
 
 def test_catastrophic_pattern_runs_in_linear_time() -> None:
