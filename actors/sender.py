@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import msgspec
@@ -28,6 +30,63 @@ INITIAL_BACKOFF_S = 0.5
 BACKOFF_MULTIPLIER = 1.5
 BACKOFF_JITTER = 0.5
 MAX_BACKOFF_S = 60.0
+LAUNCH_BATCH = 16  # attempts started per event-loop iteration
+
+
+class Launcher:
+    """Starts notify attempts on the node's event loop, a few per loop iteration.
+
+    ``submit`` runs on the sender actor's thread, the rest on the loop. Starting all
+    attempts of a storm (1,000 groups due at once) in one go would make the loop render
+    every notification before it reads a single reply, so the first page would wait for
+    the last one's templates (seconds). Started LAUNCH_BATCH at a time, earlier attempts'
+    connects, sends and replies run in between; the total work is the same. An attempt
+    never waits for another to finish, so a slow endpoint holds up nothing.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._queue: deque[tuple[Coroutine[Any, Any, float], Callable[[Any], None]]] = deque()
+        self._lock = threading.Lock()
+        self._draining = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Launcher queued={len(self._queue)} closed={self._closed}>"
+
+    def submit(self, coro: Coroutine[Any, Any, float], done: Callable[[Any], None]) -> None:
+        """Queue ``coro``; ``done(task)`` runs on the loop when it ends."""
+        with self._lock:
+            if self._closed:
+                coro.close()
+                return
+            self._queue.append((coro, done))
+            if self._draining:
+                return
+            self._draining = True
+        self.loop.call_soon_threadsafe(self._drain)
+
+    def statistics(self) -> dict[str, int]:
+        """Attempts waiting to start."""
+        return {"launch_queue": len(self._queue)}
+
+    def close(self) -> None:
+        """Drop attempts not started yet (the node is stopping)."""
+        with self._lock:
+            self._closed = True
+            dropped, self._queue = self._queue, deque()
+        for coro, _ in dropped:
+            coro.close()
+
+    def _drain(self) -> None:
+        for _ in range(LAUNCH_BATCH):
+            with self._lock:
+                if not self._queue:
+                    self._draining = False
+                    return
+                coro, done = self._queue.popleft()
+            self.loop.create_task(coro).add_done_callback(done)
+        self.loop.call_soon(self._drain)  # after this iteration's I/O callbacks
 
 
 class _Pending(msgspec.Struct):
@@ -67,6 +126,10 @@ class Sender(GossamerActor):
         self.rng = rng or random.Random()
         self.pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
+        self.launcher = Launcher(loop)
+
+    def on_stop(self) -> None:
+        self.launcher.close()
 
     def on_Branch(self, branch: Branch) -> None:
         integration = branch.notifier.integration
@@ -97,9 +160,8 @@ class Sender(GossamerActor):
             return
         pending.attempts += 1
         ref = self.actor_ref
-        coro = _notify(pending.branch, pending.alerts, remaining_s)
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        future.add_done_callback(lambda f: ref.tell(_result(branch_id, f)))
+        coro = _notify(pending.branch, pending.alerts, self.clock)
+        self.launcher.submit(coro, lambda task: ref.tell(_result(branch_id, task)))
 
     def on_AttemptResult(self, msg: AttemptResult) -> None:
         pending = self.pending.get(msg.branch_id)
@@ -143,15 +205,21 @@ class Sender(GossamerActor):
             self._give_up(message.branch_id, str(exc))
 
     def statistics(self) -> dict[str, Any]:
-        return {**super().statistics(), "in_flight": len(self.pending)}
+        return {
+            **super().statistics(),
+            "in_flight": len(self.pending),
+            **self.launcher.statistics(),
+        }
 
     def __repr__(self) -> str:
         return f"<Sender in_flight={len(self.pending)}>"
 
 
-async def _notify(branch: Branch, alerts: list[Alert], timeout_s: float) -> float:
-    """Runs on the node's event loop: one notify call, bounded by the flush deadline."""
+async def _notify(branch: Branch, alerts: list[Alert], clock: Any) -> float:
+    """Runs on the node's event loop: one notify call, bounded by the flush deadline
+    (counted from when the attempt starts, so time queued in the launcher counts)."""
     started = time.perf_counter()
+    timeout_s = (branch.flush.deadline_ns - clock.now_ns()) / 1e9
     try:
         await asyncio.wait_for(branch.notifier.notify(branch.flush.ctx, alerts), timeout_s)
     except TimeoutError as exc:
@@ -161,6 +229,8 @@ async def _notify(branch: Branch, alerts: list[Alert], timeout_s: float) -> floa
 
 def _result(branch_id: int, future: Any) -> AttemptResult:
     """Runs on the loop thread when an attempt ends: turn its outcome into a message."""
+    if future.cancelled():  # the loop is shutting down
+        return AttemptResult(branch_id, NotifyError("context canceled", retryable=True), True, 0.0)
     exc = future.exception()
     if exc is None:
         return AttemptResult(branch_id, None, False, future.result())
