@@ -30,7 +30,7 @@ def quoted_printable(text: str) -> bytes:
     """
     data = text.encode("utf-8", "surrogatepass")
     if b"\r" in data:
-        from receivers.common import quoted_printable as exact  # CR rules: the state machine
+        from receivers.mime import quoted_printable as exact  # CR rules: the state machine
 
         return exact(text)
     encoded = data.replace(b"=", b"=3D")
@@ -64,7 +64,7 @@ def dot_encode(message: bytes) -> bytes:
     if not message:
         return b"\r\n.\r\n"
     if b"\r\r" in message:
-        from receivers.email import dot_encode as exact  # CR CR rules: the state machine
+        from receivers.smtp import dot_encode as exact  # CR CR rules: the state machine
 
         return exact(message)
     out = _BARE_LF.sub(b"\r\n", message).replace(b"\n.", b"\n..")

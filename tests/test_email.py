@@ -16,7 +16,9 @@ import pytest
 
 from gossamer.config.model import EmailConfig
 from gossamer.errors import NotifyError
-from receivers.email import EmailNotifier, dot_encode, rfc1123z
+from receivers.email import EmailNotifier
+from receivers.mime import rfc1123z
+from receivers.smtp import dot_encode
 from tests.fakes.alerts import NOW, alert, context
 from tests.fakes.smtp import ScriptedSMTP, SMTPServer
 from tests.fakes.templates import StubTemplates

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from receivers.common import AddressError, parse_address_list, q_encode, quoted_printable
+from receivers.address import AddressError, parse_address_list
+from receivers.mime import q_encode, quoted_printable
 
 
 @pytest.mark.parametrize(

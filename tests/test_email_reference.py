@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from gossamer.errors import NotifyError
-from receivers.email import SMTPClient
+from receivers.smtp import SMTPClient
 from tests.fakes.reference import BINARY, Case, Reference, posted, ts
 from tests.fakes.smtp import Connection, SMTPServer
 from tests.test_http_client_support import CertFiles, Recorder, async_test, make_certs
