@@ -25,33 +25,41 @@ Transport failures raise ``NotifyError(retryable=True)`` worded like Go's
 ``*url.Error`` (``Post "<url>": <cause>``, password masked as ``***``);
 ``check_status`` is ``notify.Retrier.Check``. All coroutines run on the node's
 asyncio loop; file reads and ``SSLContext`` construction go to worker threads.
+
+This module is the client, its redirects and the pool; the parts it is built
+from live beside it, one concept each: ``http_response`` (``HTTPResponse``,
+``check_status``), ``http_errors`` (Go's error wording), ``http_files`` (the
+per-request snapshot of secret and TLS files), ``http_tls`` (the
+``SSLContext``), ``http_auth`` (the ``Authorization`` header) and ``oauth2``
+(client-credentials tokens). Their public names used by integrations stay
+importable from here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import gzip
-import hashlib
-import json
 import os
 import ssl
 import threading
-import time
-import traceback
-import urllib.parse
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import msgspec
 import yarl
 
 from gossamer import __version__
-from gossamer.config.model import HTTPClientConfig, TLSConfig
+from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
+from receivers.http_auth import authorization, basic_authorization, secret_paths
+from receivers.http_errors import describe_transport_error, go_error_op, strip_password
+from receivers.http_files import Snapshot, read_files
+from receivers.http_response import HTTPResponse, check_status
+from receivers.http_tls import TLSFiles
+from receivers.http_tls import build_ssl_context as _build_ssl_context  # noqa: F401 (email)
+from receivers.oauth2 import OAuth2Source
 
 __all__ = [
     "DEFAULT_POOL",
@@ -69,153 +77,7 @@ USER_AGENT = f"gossamer/{__version__}"
 MAX_REDIRECTS = 10
 _BODYLESS_REDIRECTS = frozenset({301, 302, 303})
 _BODY_REDIRECTS = frozenset({307, 308})
-_TLS_VERSIONS = {
-    "TLS10": ssl.TLSVersion.TLSv1,
-    "TLS11": ssl.TLSVersion.TLSv1_1,
-    "TLS12": ssl.TLSVersion.TLSv1_2,
-    "TLS13": ssl.TLSVersion.TLSv1_3,
-}
 _KEY_ENCODER = msgspec.json.Encoder(order="deterministic")
-# OpenSSL verify codes Go reports as "certificate signed by unknown authority":
-# unable to get issuer (2, 20), self-signed leaf (18) or in chain (19).
-_UNKNOWN_AUTHORITY = frozenset({2, 18, 19, 20})
-_Snapshot = dict[str, "bytes | OSError"]
-
-
-class HTTPResponse(msgspec.Struct, frozen=True):
-    """A fully read response. ``headers`` has lower-case names (last value wins)."""
-
-    status: int
-    reason: str
-    headers: dict[str, str]
-    body: bytes
-    url: str
-
-    def text(self) -> str:
-        """The body as text, invalid UTF-8 replaced (Go would print the raw bytes)."""
-        return self.body.decode("utf-8", "replace")
-
-
-def check_status(
-    response: HTTPResponse, details: str | None = None, *, retry_codes: Iterable[int] = ()
-) -> None:
-    """Alertmanager's ``notify.Retrier.Check``: 2xx passes; otherwise raise
-    ``unexpected status code <N>[: <details>]``, retryable for 5xx and ``retry_codes``.
-
-    ``details`` defaults to the response body, as for integrations without a
-    custom details function.
-    """
-    if response.status // 100 == 2:
-        return
-    text = response.text() if details is None else details
-    message = f"unexpected status code {response.status}"
-    if text:
-        message = f"{message}: {text}"
-    retryable = response.status // 100 == 5 or response.status in set(retry_codes)
-    raise NotifyError(message, retryable=retryable)
-
-
-def strip_password(url: str) -> str:
-    """Go's ``stripPassword``: ``user:secret@`` becomes ``user:***@`` in error text."""
-    try:
-        parsed = yarl.URL(url)
-    except ValueError:
-        return url
-    if parsed.raw_password is None:
-        return url
-    return url.replace(f":{parsed.raw_password}@", ":***@", 1)
-
-
-def go_error_op(method: str) -> str:
-    """The ``Op`` of Go's ``*url.Error``: ``POST`` reads ``Post``."""
-    return method[:1].upper() + method[1:].lower()
-
-
-def _go_os_error(path: str, exc: OSError) -> str:
-    """``os.ReadFile`` wording: ``open /x: no such file or directory``."""
-    op = "read" if isinstance(exc, IsADirectoryError) else "open"
-    return f"{op} {path}: {(exc.strerror or str(exc)).lower()}"
-
-
-def _read_files(paths: Iterable[str]) -> _Snapshot:
-    """Read every secret file of one request. Runs in a worker thread."""
-    out: _Snapshot = {}
-    for path in paths:
-        try:
-            out[path] = Path(path).read_bytes()
-        except OSError as exc:
-            out[path] = exc
-    return out
-
-
-def _basic(username: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-
-
-def _build_ssl_context(tls: TLSConfig, ca: bytes | None, cert: str, key: str) -> ssl.SSLContext:
-    """A client ``SSLContext`` for ``tls_config``. Runs in a worker thread (it reads
-    files and, without ``ca_file``, the system trust store)."""
-    if ca is not None:
-        try:
-            ctx = ssl.create_default_context(cadata=ca.decode("utf-8", "replace"))
-        except (ssl.SSLError, ValueError) as exc:
-            raise ValueError(f"unable to use specified CA cert {tls.ca_file}") from exc
-    else:
-        ctx = ssl.create_default_context()
-    if cert and key:
-        try:
-            ctx.load_cert_chain(cert, key)
-        except (OSError, ssl.SSLError) as exc:
-            raise ValueError(
-                f"unable to use specified client cert ({cert}) & key ({key}): {exc}"
-            ) from exc
-    if tls.insecure_skip_verify:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    for version in filter(None, (tls.min_version, tls.max_version)):
-        if version not in _TLS_VERSIONS:
-            raise ValueError(f"unknown TLS version: {version}")
-    if tls.min_version:
-        ctx.minimum_version = _TLS_VERSIONS[tls.min_version]
-    if tls.max_version:
-        ctx.maximum_version = _TLS_VERSIONS[tls.max_version]
-    return ctx
-
-
-class _TLSFiles:
-    """Cached ``SSLContext`` rebuilt when the bytes of the CA, cert or key change
-    (prometheus/common re-reads them per request and per handshake)."""
-
-    def __init__(self, tls: TLSConfig, resolve: Callable[[str], str]) -> None:
-        self.tls = tls
-        self.ca = resolve(tls.ca_file)
-        self.cert = resolve(tls.cert_file)
-        self.key = resolve(tls.key_file)
-        self._digest: bytes | None = None
-        self._context: ssl.SSLContext | None = None
-
-    @property
-    def paths(self) -> list[str]:
-        return [p for p in (self.ca, self.cert, self.key) if p]
-
-    async def context(self, files: _Snapshot) -> ssl.SSLContext:
-        """The context for the file contents in ``files``; builds off-loop when new."""
-        contents: list[bytes] = []
-        for path in self.paths:
-            content = files[path]
-            if isinstance(content, OSError):
-                what = "CA cert" if path == self.ca else "client cert or key"
-                raise ValueError(
-                    f"unable to load specified {what} {path}: {_go_os_error(path, content)}"
-                )
-            contents.append(content)
-        digest = hashlib.sha256(b"\0".join(contents)).digest()
-        context = self._context
-        if context is None or digest != self._digest:
-            ca = contents[0] if self.ca else None
-            context = await asyncio.to_thread(_build_ssl_context, self.tls, ca, self.cert, self.key)
-            self._context, self._digest = context, digest
-        return context
 
 
 class HTTPClient:
@@ -240,9 +102,9 @@ class HTTPClient:
         # client uses Go's default, which asks for gzip and decodes it.
         self._gzip = gzip
         self._base = Path(base_dir)
-        self._tls = _TLSFiles(config.tls_config, self._resolve)
+        self._tls = TLSFiles(config.tls_config, self._resolve)
         self._proxy, self._proxy_headers = self._parse_proxy(config.proxy_url)
-        self._oauth2 = _OAuth2Source(self) if config.oauth2 is not None else None
+        self._oauth2 = self._oauth2_source(config) if config.oauth2 is not None else None
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._refs = 1
@@ -275,56 +137,22 @@ class HTTPClient:
         if proxy.user is None:
             return proxy, None
         return proxy.with_user(None), {
-            "Proxy-Authorization": _basic(proxy.user, proxy.password or "")
+            "Proxy-Authorization": basic_authorization(proxy.user, proxy.password or "")
         }
 
-    def _secret_paths(self) -> list[str]:
-        cfg = self.config
-        paths = [
-            self._resolve(cfg.basic_auth.password_file) if cfg.basic_auth else "",
-            self._resolve(cfg.bearer_token_file),
-            self._resolve(cfg.authorization.credentials_file) if cfg.authorization else "",
-            self._resolve(cfg.oauth2.client_secret_file) if cfg.oauth2 else "",
-        ]
-        return [p for p in paths if p]
+    def _oauth2_source(self, config: HTTPClientConfig) -> OAuth2Source:
+        """Token requests get their own client: the oauth2 block's TLS and proxy;
+        gzip accepted (x/oauth2's token client is Go's default client)."""
+        assert config.oauth2 is not None
+        token_http = HTTPClientConfig(
+            tls_config=config.oauth2.tls_config, proxy_url=config.oauth2.proxy_url
+        )
+        token_client = HTTPClient(token_http, self._base, user_agent=self.user_agent, gzip=True)
+        return OAuth2Source(config.oauth2, token_client, self._resolve)
 
-    async def _read_secrets(self, https: bool) -> _Snapshot:
-        paths = self._secret_paths() + (self._tls.paths if https else [])
-        return await asyncio.to_thread(_read_files, paths) if paths else {}
-
-    def _file_secret(self, files: _Snapshot, path: str, what: str) -> str:
-        content = files[path]
-        if isinstance(content, OSError):
-            raise ValueError(f"unable to read {what} {path}: {_go_os_error(path, content)}")
-        return content.decode("utf-8", "replace").strip()
-
-    async def _authorization(self, target: yarl.URL, files: _Snapshot) -> str | None:
-        """The ``Authorization`` value for one hop, with Go's precedence."""
-        if self._oauth2 is not None:
-            return await self._oauth2.authorization(files)
-        if target.user is not None:  # net/http Client.send: URL user info first
-            return _basic(target.user, target.password or "")
-        cfg = self.config
-        if cfg.basic_auth is not None:
-            if cfg.basic_auth.password_file:
-                path = self._resolve(cfg.basic_auth.password_file)
-                password = self._file_secret(files, path, "basic auth password file")
-            else:
-                password = cfg.basic_auth.password.strip()
-            return _basic(cfg.basic_auth.username, password)
-        if cfg.bearer_token:
-            return f"Bearer {cfg.bearer_token}"
-        if cfg.bearer_token_file:
-            path = self._resolve(cfg.bearer_token_file)
-            return "Bearer " + self._file_secret(files, path, "authorization credentials file")
-        auth = cfg.authorization
-        if auth is not None and auth.credentials:
-            return f"{auth.type or 'Bearer'} {auth.credentials}"
-        if auth is not None and auth.credentials_file:
-            path = self._resolve(auth.credentials_file)
-            secret = self._file_secret(files, path, "authorization credentials file")
-            return f"{auth.type or 'Bearer'} {secret}"
-        return None
+    async def _read_secrets(self, https: bool) -> Snapshot:
+        paths = secret_paths(self.config, self._resolve) + (self._tls.paths if https else [])
+        return await asyncio.to_thread(read_files, paths) if paths else {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -427,14 +255,14 @@ class HTTPClient:
         self._stats["requests"] += 1
         try:
             files = await self._read_secrets(https)
-            authorization = await self._authorization(target, files)
-            if authorization is not None:
-                headers["Authorization"] = authorization
+            auth = await authorization(self.config, target, files, self._resolve, self._oauth2)
+            if auth is not None:
+                headers["Authorization"] = auth
             ssl_context: ssl.SSLContext | bool = await self._tls.context(files) if https else True
             return await self._exchange(method, target, body, headers, ssl_context)
         except (TimeoutError, aiohttp.ClientError, ValueError, OSError) as exc:
             self._stats["transport_errors"] += 1
-            cause = _describe(exc, target, self._proxy)
+            cause = describe_transport_error(exc, target, self._proxy)
             raise NotifyError(f'{op} "{strip_password(shown)}": {cause}', retryable=True) from exc
 
     async def _exchange(
@@ -527,54 +355,6 @@ def _referer(previous: yarl.URL | None, current: yarl.URL) -> str:
     return str(previous.with_user(None))
 
 
-def _describe(exc: BaseException, target: yarl.URL, proxy: yarl.URL | None = None) -> str:
-    """The cause part of Go's ``*url.Error`` text, as close as Python allows.
-
-    With ``proxy_url``, Go's ``persistConn`` wraps a failure to reach the proxy as
-    ``proxyconnect tcp: <dial error>`` and words a non-200 answer to ``CONNECT``
-    as the status text alone (``Forbidden``, or ``unknown status code`` when
-    the line has none); a proxy hanging up before answering ``CONNECT`` is
-    ``unexpected EOF``."""
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        cert_error = exc.certificate_error
-        code = getattr(cert_error, "verify_code", None)
-        if code in _UNKNOWN_AUTHORITY:
-            return "x509: certificate signed by unknown authority"
-        reason = getattr(cert_error, "verify_message", None) or str(cert_error)
-        return f"x509: {reason}"
-    if isinstance(exc, aiohttp.ClientHttpProxyError):
-        return exc.message or "unknown status code"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        # With a proxy every dial goes to the proxy (exc.host/port are its own).
-        dial = _dial_error(exc)
-        via_proxy = isinstance(exc, aiohttp.ClientProxyConnectionError) or (
-            proxy is not None and isinstance(exc, aiohttp.ClientConnectorDNSError)
-        )
-        return f"proxyconnect tcp: {dial}" if via_proxy else dial
-    if isinstance(exc, asyncio.TimeoutError):
-        return f"dial tcp {target.host}:{target.port}: i/o timeout"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "unexpected EOF" if _in_proxy_connect(exc) else "EOF"
-    return str(exc) or type(exc).__name__
-
-
-def _dial_error(exc: aiohttp.ClientConnectorError) -> str:
-    """Go's ``net.Dial`` error text for a failed connect to ``exc.host:exc.port``."""
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return f"dial tcp: lookup {exc.host}: no such host"
-    address = f"{exc.host}:{exc.port}"
-    if isinstance(exc.os_error, ConnectionRefusedError):
-        return f"dial tcp {address}: connect: connection refused"
-    return f"dial tcp {address}: {exc.os_error.strerror or exc.os_error}"
-
-
-def _in_proxy_connect(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised while aiohttp read the proxy's ``CONNECT`` answer
-    (aiohttp raises the same ``ServerDisconnectedError`` for a tunnel and a request)."""
-    frames = traceback.walk_tb(exc.__traceback__)
-    return any(frame.f_code.co_name == "_create_proxy_connection" for frame, _ in frames)
-
-
 class HTTPClientPool:
     """Hands out one shared ``HTTPClient`` per ``(http_config, base_dir)``.
 
@@ -622,121 +402,3 @@ class HTTPClientPool:
 
 #: The process-wide pool integrations use unless given another.
 DEFAULT_POOL = HTTPClientPool()
-
-
-class _OAuth2Source:
-    """Client-credentials tokens (``golang.org/x/oauth2/clientcredentials`` as
-    prometheus/common uses it): cached until 10 s before expiry, dropped when the
-    client secret changes. Runs on the owning client's loop; one fetch at a time."""
-
-    def __init__(self, owner: HTTPClient) -> None:
-        assert owner.config.oauth2 is not None
-        self.config = owner.config.oauth2
-        self._owner = owner
-        token_http = HTTPClientConfig(
-            tls_config=self.config.tls_config, proxy_url=self.config.proxy_url
-        )
-        self._client = HTTPClient(token_http, owner._base, user_agent=owner.user_agent, gzip=True)
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
-        self._secret: str | None = None
-        self._token: tuple[str, float] | None = None
-        self._style: str | None = None
-
-    def _current_secret(self, files: _Snapshot) -> str:
-        if self.config.client_secret_file:
-            path = self._owner._resolve(self.config.client_secret_file)
-            return self._owner._file_secret(files, path, "oauth2 client secret file")
-        return self.config.client_secret
-
-    async def authorization(self, files: _Snapshot) -> str:
-        """The ``Authorization`` value, fetching a token first when needed."""
-        secret = self._current_secret(files)
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:  # an asyncio.Lock belongs to one loop
-            self._locks = {loop: (lock := asyncio.Lock())}
-        async with lock:
-            if secret != self._secret:
-                self._secret, self._token = secret, None
-            if self._token is None or time.monotonic() >= self._token[1]:
-                self._token = await self._fetch(secret)
-            return self._token[0]
-
-    def _form(self) -> dict[str, str]:
-        form = {"grant_type": "client_credentials"}
-        if self.config.scopes:
-            form["scope"] = " ".join(self.config.scopes)
-        for name, value in self.config.endpoint_params.items():
-            if name in form and name != "grant_type":
-                raise ValueError(f'oauth2: cannot overwrite parameter "{name}"')
-            form[name] = value
-        return form
-
-    async def _fetch(self, secret: str) -> tuple[str, float]:
-        """x/oauth2 probes the auth style: Basic header first, then form parameters."""
-        styles = [self._style] if self._style else ["header", "params"]
-        error = ValueError("oauth2: no auth style")
-        for style in styles:
-            try:
-                token = await self._round_trip(style, self._form(), secret)
-            except ValueError as exc:
-                error = exc
-                continue
-            self._style = style
-            return token
-        raise error
-
-    async def _round_trip(self, style: str, form: dict[str, str], secret: str) -> tuple[str, float]:
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        client_id = self.config.client_id
-        if style == "header":
-            headers["Authorization"] = _basic(
-                urllib.parse.quote_plus(client_id), urllib.parse.quote_plus(secret)
-            )
-        else:
-            form = dict(form, client_id=client_id, **({"client_secret": secret} if secret else {}))
-        body = urllib.parse.urlencode(sorted(form.items())).encode()
-        try:
-            resp = await self._client.request(
-                "POST", self.config.token_url, body=body, headers=headers
-            )
-        except NotifyError as exc:
-            raise ValueError(str(exc)) from exc
-        if resp.status // 100 != 2:
-            raise ValueError(
-                f"oauth2: cannot fetch token: {resp.status} {resp.reason}\nResponse: {resp.text()}"
-            )
-        return _parse_token(resp)
-
-    async def close(self) -> None:
-        await self._client.close()
-
-
-def _parse_token(resp: HTTPResponse) -> tuple[str, float]:
-    """``(authorization header, monotonic expiry)`` from a token response (JSON or form)."""
-    content_type = resp.headers.get("content-type", "").split(";")[0].strip()
-    if content_type in ("application/x-www-form-urlencoded", "text/plain"):
-        values = urllib.parse.parse_qs(resp.text())
-        fields: dict[str, Any] = {k: v[0] for k, v in values.items()}
-    else:
-        try:
-            fields = json.loads(resp.body)
-        except ValueError as exc:
-            raise ValueError(f"oauth2: cannot parse json: {exc}") from exc
-        if not isinstance(fields, dict):
-            raise ValueError("oauth2: cannot parse json: not an object")
-    access = str(fields.get("access_token") or "")
-    if not access:
-        raise ValueError("oauth2: server response missing access_token")
-    try:
-        expires_in = int(fields.get("expires_in") or 0)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"oauth2: cannot parse json: {exc}") from exc
-    expiry = time.monotonic() + expires_in - 10 if expires_in else float("inf")
-    return f"{_token_type(str(fields.get('token_type') or ''))} {access}", expiry
-
-
-def _token_type(raw: str) -> str:
-    """x/oauth2 ``Token.Type``: canonical case for the well-known types, default Bearer."""
-    canonical = {"bearer": "Bearer", "mac": "MAC", "basic": "Basic"}
-    return canonical.get(raw.lower(), raw) or "Bearer"

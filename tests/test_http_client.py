@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gossamer import __version__
-from gossamer.config.model import Authorization, BasicAuth, HTTPClientConfig
+from gossamer.config.model import Authorization, BasicAuth, HTTPClientConfig, OAuth2
 from gossamer.errors import NotifyError
 from receivers.http import (
     HTTPClient,
@@ -237,3 +237,34 @@ async def test_pool_shares_one_client_per_config_until_the_last_release() -> Non
     assert "refs=0" in repr(b) and "requests=1" in repr(b)
     await pool.close()
     assert c.closed and len(pool) == 0
+
+
+def test_public_names_stay_importable_from_receivers_http() -> None:
+    """The client's parts live in their own modules; receivers.http still offers
+    every name integrations import, as the same objects."""
+    import receivers.http as http
+    from receivers import email, http_errors, http_response, http_tls
+
+    for name in http.__all__:
+        assert hasattr(http, name), name
+    assert http.HTTPResponse is http_response.HTTPResponse
+    assert http.check_status is http_response.check_status
+    assert http.strip_password is http_errors.strip_password
+    assert http.go_error_op is http_errors.go_error_op
+    assert email._build_ssl_context is http_tls.build_ssl_context
+
+
+@async_test
+async def test_oauth2_client_shows_its_token_source_and_tls_files(tmp_path: Path) -> None:
+    """The parts keep live reprs: the token source's URL and cache, the TLS files."""
+    config = HTTPClientConfig(
+        oauth2=OAuth2(client_id="c", client_secret="s", token_url="http://127.0.0.1:9/token"),
+    )
+    client = HTTPClient(config, tmp_path)
+    try:
+        assert repr(client._oauth2) == (
+            "<OAuth2Source token_url=http://127.0.0.1:9/token style=None cached=False>"
+        )
+        assert repr(client._tls) == "<TLSFiles files=[] built=False>"
+    finally:
+        await client.close()

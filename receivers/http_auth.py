@@ -1,0 +1,75 @@
+"""The ``Authorization`` header of one request hop, with prometheus/common's precedence.
+
+Go's client chains round trippers; the outermost that applies wins: an
+``oauth2`` token, else the URL's user info (``net/http``'s ``Client.send``),
+else ``basic_auth``, ``bearer_token(_file)``, ``authorization``. Credentials
+are applied on every request and every redirect hop, from the request's file
+snapshot (``receivers.http_files``). Runs on the client's asyncio loop.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import yarl
+
+from gossamer.config.model import HTTPClientConfig
+from receivers.http_files import Snapshot, file_secret
+
+if TYPE_CHECKING:
+    from receivers.oauth2 import OAuth2Source
+
+__all__ = ["authorization", "basic_authorization", "secret_paths"]
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """``Basic base64(user:password)``."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def secret_paths(config: HTTPClientConfig, resolve: Callable[[str], str]) -> list[str]:
+    """The secret files ``config`` reads on every request (resolved paths)."""
+    paths = [
+        resolve(config.basic_auth.password_file) if config.basic_auth else "",
+        resolve(config.bearer_token_file),
+        resolve(config.authorization.credentials_file) if config.authorization else "",
+        resolve(config.oauth2.client_secret_file) if config.oauth2 else "",
+    ]
+    return [p for p in paths if p]
+
+
+async def authorization(
+    config: HTTPClientConfig,
+    target: yarl.URL,
+    files: Snapshot,
+    resolve: Callable[[str], str],
+    oauth2: OAuth2Source | None,
+) -> str | None:
+    """The ``Authorization`` value for one hop, or None; ``ValueError`` when a
+    secret file cannot be read or a token cannot be fetched."""
+    if oauth2 is not None:
+        return await oauth2.authorization(files)
+    if target.user is not None:  # net/http Client.send: URL user info first
+        return basic_authorization(target.user, target.password or "")
+    if config.basic_auth is not None:
+        if config.basic_auth.password_file:
+            path = resolve(config.basic_auth.password_file)
+            password = file_secret(files, path, "basic auth password file")
+        else:
+            password = config.basic_auth.password.strip()
+        return basic_authorization(config.basic_auth.username, password)
+    if config.bearer_token:
+        return f"Bearer {config.bearer_token}"
+    if config.bearer_token_file:
+        path = resolve(config.bearer_token_file)
+        return "Bearer " + file_secret(files, path, "authorization credentials file")
+    auth = config.authorization
+    if auth is not None and auth.credentials:
+        return f"{auth.type or 'Bearer'} {auth.credentials}"
+    if auth is not None and auth.credentials_file:
+        path = resolve(auth.credentials_file)
+        secret = file_secret(files, path, "authorization credentials file")
+        return f"{auth.type or 'Bearer'} {secret}"
+    return None
