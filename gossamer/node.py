@@ -54,7 +54,7 @@ from gossamer.settle import Settled
 from gossamer.timefmt import format_api
 from gossamer.ulid import new_ulid
 from receivers.base import Notifier
-from receivers.build import SUPPORTED_INTEGRATIONS, build_notifiers
+from receivers.build import SUPPORTED_INTEGRATIONS, build_notifiers, template_sources
 from receivers.http import HTTPClientPool
 
 REPLY_TIMEOUT_S = 30.0
@@ -92,7 +92,9 @@ def load_templates(config: Config, path: str) -> Any:
         from receivers.templating import Templates
     except ImportError:
         return None
-    return Templates.load(list(config.templates), os.path.dirname(os.path.abspath(path)))
+    templates = Templates.load(list(config.templates), os.path.dirname(os.path.abspath(path)))
+    templates.prepare(*template_sources(config))
+    return templates
 
 
 def load_config(path: str) -> LoadedConfig:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from loguru import logger
 
 from receivers.base import Notifier
@@ -88,3 +89,47 @@ def build_notifiers(
             ]
         out[name] = notifiers
     return out
+
+
+def template_sources(config: Config) -> tuple[list[str], list[str]]:
+    """Every templated field of the config's receivers: ``(text, html)`` sources.
+
+    HTML ones are email ``html``, pushover ``message`` with ``html: true`` and telegram
+    ``message`` with ``parse_mode: HTML``; every other string holding ``{{`` is text.
+    Used to compile them at load (``Templates.prepare``)."""
+    text: dict[str, None] = {}
+    html: dict[str, None] = {}
+    for receiver in config.receivers:
+        for kind in REGISTRY:
+            for integration in getattr(receiver, f"{kind}_configs", None) or []:
+                as_html = _html_field(kind, integration)
+                for name, source in _strings(integration):
+                    target = html if name == as_html else text
+                    target.setdefault(source)
+    return list(text), list(html)
+
+
+def _html_field(kind: str, integration: Any) -> str | None:
+    if kind == "email":
+        return "html"
+    if kind == "pushover" and getattr(integration, "html", False):
+        return "message"
+    if kind == "telegram" and getattr(integration, "parse_mode", "") == "HTML":
+        return "message"
+    return None
+
+
+def _strings(value: Any, name: str = "") -> Iterator[tuple[str, str]]:
+    """(field name, text) of every templated string in a config struct, recursively."""
+    if isinstance(value, str):
+        if "{{" in value:
+            yield name, value
+    elif isinstance(value, msgspec.Struct):
+        for field in value.__struct_fields__:
+            yield from _strings(getattr(value, field), field)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item, name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, str(key))

@@ -217,6 +217,22 @@ class Templates:
             compiled = self._derive(self._html_set(), self._html_cache, source)
         return self._render(compiled, data)
 
+    def prepare(self, text_sources: Iterable[str], html_sources: Iterable[str] = ()) -> None:
+        """Compile config fields now (at load, on the loading thread) rather than on the
+        first notification: a storm right after start then renders at full speed. The
+        html/template set is built only when an html field is given. A field that fails
+        here fails again, with its message, when it renders."""
+        budget = _CACHE_LIMIT // 2
+        for sources, html in ((text_sources, False), (html_sources, True)):
+            cache = self._html_cache if html else self._text_cache
+            for source in sources:
+                if len(cache) >= budget or source in cache:
+                    continue
+                try:
+                    self._derive(self._html_set() if html else self._text, cache, source)
+                except TemplateError:
+                    continue
+
     def statistics(self) -> dict[str, int]:
         """Renders, failures, compiled config fields and cached fields."""
         cached = len(self._text_cache) + len(self._html_cache)

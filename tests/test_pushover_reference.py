@@ -114,13 +114,7 @@ async def test_resolved_message_is_identical(rig: Rig) -> None:
     [
         *FAILING,
         "baduser",
-        pytest.param(
-            "refused",
-            marks=pytest.mark.xfail(
-                reason="receivers/http words a refused proxy as the target's dial error, "
-                "Go says 'proxyconnect tcp: dial tcp <proxy>: ...'"
-            ),
-        ),
+        "refused",
         "tmplerr",
     ],
 )
