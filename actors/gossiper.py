@@ -2,7 +2,7 @@
 
 It records an entry after each successful send, journals it with an fsync
 before the flush is reported done (so a restart, even after SIGKILL, does not
-notify again), publishes a read-only snapshot for the deduper, and every
+notify again; records queued together share one fsync and one broadcast), publishes a read-only snapshot for the deduper, and every
 ``--data.maintenance-interval`` (and at stop) garbage-collects and compacts
 the journal into an atomically written snapshot.
 """
@@ -20,6 +20,8 @@ from actors.messages import BranchDone, EncodeFull, Maintenance, MergeRemote, Re
 from cluster.nflog import Entry, NotificationLog, decode_entries, encode_entries
 from cluster.persistence import DurableFile
 from gossamer.metrics import NodeMetrics
+
+MAX_GROUP = 256  # records committed together at most
 
 
 class Gossiper(GossamerActor):
@@ -47,6 +49,8 @@ class Gossiper(GossamerActor):
         self.metrics = metrics
         self.broadcast = broadcast
         self._timer: Any = None
+        self._uncommitted: list[Entry] = []
+        self._unreported: list[BranchDone] = []
 
     def on_start(self) -> None:
         self.published.publish(self.nflog.snapshot())
@@ -58,7 +62,16 @@ class Gossiper(GossamerActor):
             self.maintenance_interval_s, lambda: ref.tell(Maintenance())
         )
 
+    def on_receive(self, message: Any) -> Any:
+        """Commit waiting records before any other kind of message is handled."""
+        if self._unreported and not isinstance(message, Record):
+            self._commit_records()
+        return super().on_receive(message)
+
     def on_Record(self, msg: Record) -> None:
+        """Group commit: while more messages wait in the inbox, entries pile up; they are
+        journaled (one fsync) and broadcast together, and only then are their flushes
+        reported done. A 1,000-group storm costs a few fsyncs, not 3,000."""
         branch = msg.branch
         now = self.clock.now_ns()
         entry = self.nflog.log(
@@ -66,8 +79,24 @@ class Gossiper(GossamerActor):
             branch.resolved_hashes, 2 * branch.flush.repeat_interval, now,
         )  # fmt: skip
         if entry is not None:
-            self._persist_and_publish([entry])
-        self.dispatcher().tell(BranchDone(branch.flush.flush_id, True))
+            self._uncommitted.append(entry)
+        self._unreported.append(BranchDone(branch.flush.flush_id, True))
+        if len(self._unreported) < MAX_GROUP and not self.actor_inbox.empty():
+            return
+        self._commit_records()
+
+    def _commit_records(self) -> None:
+        entries, self._uncommitted = self._uncommitted, []
+        done, self._unreported = self._unreported, []
+        try:
+            if entries:
+                self._persist_and_publish(entries)
+        except Exception as exc:  # noqa: BLE001 - every waiting flush must hear of it
+            self.log.opt(exception=exc).error("journaling {} nflog entries failed", len(entries))
+            done = [BranchDone(d.flush_id, False, f"nflog journal: {exc}") for d in done]
+        dispatcher = self.dispatcher()
+        for message in done:
+            dispatcher.tell(message)
 
     def _persist_and_publish(self, entries: list[Entry]) -> None:
         if self.storage is not None:
@@ -111,6 +140,11 @@ class Gossiper(GossamerActor):
     def on_stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if self._unreported:
+            try:
+                self._commit_records()
+            except pykka.ActorDeadError:
+                pass  # the dispatcher stopped first; the entries are journaled
         if self.storage is not None:
             self.maintain()
             self.storage.close()
