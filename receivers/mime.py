@@ -4,10 +4,8 @@
 every header template rendered and Q-encoded (sorted by name: Go's map order
 is random), ``Message-Id`` unless set, ``Date``, then ``multipart/alternative``
 with a quoted-printable text part and HTML part for each template that is
-set. The encoders are ports of Go's ``mime.QEncoding`` and
-``mime/quotedprintable.Writer`` (Go 1.19, the toolchain of the 0.25.0 release);
-bodies go through ``smtp_encoding.quoted_printable``, which gives the same
-bytes faster and falls back to ``quoted_printable`` here.
+set. ``q_encode`` is a port of Go's ``mime.QEncoding`` (Go 1.19, the toolchain
+of the 0.25.0 release); bodies go through ``smtp_encoding.quoted_printable``.
 
 Pure functions; they run on the caller's thread (the notifier's event loop).
 """
@@ -20,7 +18,7 @@ from gossamer.config.model import EmailConfig
 from receivers import smtp_encoding
 from receivers.fields import Renderer, go_quote
 
-__all__ = ["QuotedPrintableWriter", "build_message", "q_encode", "quoted_printable", "rfc1123z"]
+__all__ = ["build_message", "q_encode", "rfc1123z"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -29,7 +27,6 @@ _PART_HEADERS = (
 )
 _UPPER_HEX = b"0123456789ABCDEF"
 _Q_MAX_CONTENT = 75 - len("=?UTF-8?q?") - len("?=")
-_QP_LINE_MAX = 76
 
 
 def _rune_len(raw: bytes, i: int) -> int:
@@ -73,78 +70,6 @@ def q_encode(text: str, charset: str = "utf-8") -> str:
         i += width
     out += b"?="
     return out.decode("utf-8", "surrogateescape")
-
-
-class QuotedPrintableWriter:
-    """``mime/quotedprintable.Writer`` (text mode): lines of at most 76 bytes,
-    ``=`` soft breaks, CRLF line ends, trailing blanks encoded. ``output``
-    holds what was flushed; call ``close`` once at the end."""
-
-    def __init__(self) -> None:
-        self.output = bytearray()
-        self._line = bytearray()
-        self._cr = False
-
-    def write(self, data: bytes) -> None:
-        start = 0
-        for i, b in enumerate(data):
-            if (0x21 <= b <= 0x7E and b != 0x3D) or b in b" \t\r\n":
-                continue
-            if i > start:
-                self._write(data[start:i])
-            self._encode(b)
-            start = i + 1
-        if start < len(data):
-            self._write(data[start:])
-
-    def close(self) -> None:
-        self._check_last_byte()
-        self._flush()
-
-    def _write(self, data: bytes) -> None:
-        for b in data:
-            if b in b"\r\n":
-                if self._cr and b == 0x0A:  # the CRLF was already inserted for the CR
-                    self._cr = False
-                    continue
-                if b == 0x0D:
-                    self._cr = True
-                self._check_last_byte()
-                self._insert_crlf()
-                continue
-            if len(self._line) == _QP_LINE_MAX - 1:
-                self._soft_break()
-            self._line.append(b)
-            self._cr = False
-
-    def _encode(self, b: int) -> None:
-        if _QP_LINE_MAX - 1 - len(self._line) < 3:
-            self._soft_break()
-        self._line += bytes((0x3D, _UPPER_HEX[b >> 4], _UPPER_HEX[b & 15]))
-
-    def _check_last_byte(self) -> None:
-        if self._line and self._line[-1] in b" \t":
-            self._encode(self._line.pop())
-
-    def _soft_break(self) -> None:
-        self._line.append(0x3D)
-        self._insert_crlf()
-
-    def _insert_crlf(self) -> None:
-        self._line += b"\r\n"
-        self._flush()
-
-    def _flush(self) -> None:
-        self.output += self._line
-        self._line.clear()
-
-
-def quoted_printable(text: str) -> bytes:
-    """``text`` through a fresh ``QuotedPrintableWriter``, closed."""
-    writer = QuotedPrintableWriter()
-    writer.write(text.encode("utf-8", "surrogatepass"))
-    writer.close()
-    return bytes(writer.output)
 
 
 def rfc1123z(now_ns: int) -> str:

@@ -24,11 +24,11 @@ from typing import Any
 import msgspec
 
 from gossamer.alert import Alert
+from gossamer.api.gojson import encode_line
 from gossamer.config.model import MSTeamsConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.fields import Renderer, read_secret, redact_url_error, wire_url
-from receivers.gojson import encode_line
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
 from receivers.payload import RESOLVED, build_data
 

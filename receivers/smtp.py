@@ -38,7 +38,6 @@ __all__ = [
     "SMTPError",
     "ServerInfo",
     "dial_error_text",
-    "dot_encode",
     "tls_error_text",
 ]
 
@@ -315,29 +314,6 @@ class SMTPClient:
         """Close the connection without a word."""
         self.closed = True
         self.writer.close()
-
-
-def dot_encode(message: bytes) -> bytes:
-    """The exact state machine behind ``smtp_encoding.dot_encode`` (which handles
-    most messages faster): ``textproto.DotWriter`` and its ``Close``: dot-stuff, LF to CRLF, end with ``.``."""
-    out = bytearray()
-    begin_line, data, cr = 0, 1, 2
-    state = begin_line
-    for c in message:
-        if state == begin_line:
-            if c == 0x2E:
-                out.append(0x2E)
-            state = data
-        if state == cr:
-            state = begin_line if c == 0x0A else data
-        elif c == 0x0D:
-            state = cr
-        elif c == 0x0A:
-            out.append(0x0D)
-            state = begin_line
-        out.append(c)
-    ends = {begin_line: b".\r\n", cr: b"\n.\r\n", data: b"\r\n.\r\n"}
-    return bytes(out + ends[state]) if message else b"\r\n.\r\n"
 
 
 def _validate_line(line: str) -> None:

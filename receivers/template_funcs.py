@@ -21,13 +21,12 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-import re2
 from gotime import Month, Weekday
 from gotpl import HTML, GoFormatSpec, TemplateExecutionError
 from gotpl.runtime.gofmt import sprintf
 
 from gossamer.errors import MatcherError
-from gossamer.matchers import _RE2_OPTIONS, _check_go_only_rejects, _translate_re2_error
+from gossamer.matchers import compile_regex
 
 __all__ = [
     "FUNCS",
@@ -310,14 +309,9 @@ def title(text: object) -> str:
 # -- regular expressions (Go's regexp, RE2 syntax) ----------------------------------------
 
 
-@functools.lru_cache(maxsize=256)
-def _compile(pattern: str) -> Any:
-    """RE2 compile; raises ``MatcherError`` worded as Go's ``regexp.Compile``."""
-    _check_go_only_rejects(pattern)
-    try:
-        return re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as exc:
-        raise _translate_re2_error(exc) from None
+#: Go's ``regexp.Compile`` for ``match``/``reReplaceAll``; a template compiles the same
+#: pattern for every notification, so the compiled RE2 objects (immutable) are kept.
+_compile = functools.lru_cache(maxsize=256)(compile_regex)
 
 
 def match(pattern: object, text: object) -> bool:

@@ -213,8 +213,8 @@ def rendering_cost(samples: int = 200) -> dict[str, float]:
         render = email_module.Renderer(
             email.templates, data, receiver="oncall", integration="email"
         )
-        render.text("from", email.config.from_)
-        render.text("to", email.config.to)
+        render.text(email.config.from_, "from")
+        render.text(email.config.to, "to")
         email_module.build_message(
             render,
             email.config,

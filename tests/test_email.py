@@ -18,7 +18,7 @@ from gossamer.config.model import EmailConfig
 from gossamer.errors import NotifyError
 from receivers.email import EmailNotifier
 from receivers.mime import rfc1123z
-from receivers.smtp import dot_encode
+from receivers.smtp_encoding import dot_encode
 from tests.fakes.alerts import NOW, alert, context
 from tests.fakes.smtp import ScriptedSMTP, SMTPServer
 from tests.fakes.templates import StubTemplates

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from receivers.address import AddressError, parse_address_list
-from receivers.mime import q_encode, quoted_printable
+from receivers.mime import q_encode
+from receivers.smtp_encoding import exact_quoted_printable, quoted_printable
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,9 @@ def test_q_encoding_matches_go_mime_word_encoder(text: str, encoded: str) -> Non
     ],
 )
 def test_quoted_printable_matches_go_writer(text: str, encoded: str) -> None:
-    """``mime/quotedprintable.Writer`` in text mode, then ``Close``."""
+    """``mime/quotedprintable.Writer`` in text mode, then ``Close`` (fast path and port)."""
     assert quoted_printable(text) == encoded.encode()
+    assert exact_quoted_printable(text) == encoded.encode()
 
 
 @pytest.mark.parametrize(

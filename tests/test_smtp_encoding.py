@@ -6,9 +6,12 @@ import random
 
 import pytest
 
-from receivers.mime import quoted_printable as exact_quoted_printable
-from receivers.smtp import dot_encode as exact_dot_encode
-from receivers.smtp_encoding import dot_encode, quoted_printable
+from receivers.smtp_encoding import (
+    dot_encode,
+    exact_dot_encode,
+    exact_quoted_printable,
+    quoted_printable,
+)
 
 PIECES = ["a", " ", "\t", "=", "é", "€", "\n", "\r", "\r\n", ".", "\x00", "\x7f", "~", "x" * 70]
 PIECES += ["y" * 30, "  \n", " \t", "=="]
