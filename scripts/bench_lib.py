@@ -24,11 +24,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 HOST = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,7 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 BLAST_LIMIT = 60.0  # seconds any one load run may take before it stops sending
 LISTEN_BACKLOG = 4096  # sinks take bursts of ~1,000 simultaneous connects without SYN drops
 now = time.perf_counter
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- /proc readings
@@ -723,6 +724,24 @@ def alert_batches(
         json.dumps(alerts[i : i + batch], separators=(",", ":")).encode()
         for i in range(0, count, batch)
     ]
+
+
+def run_on_event_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run the benchmark's coroutine on uvloop when it is installed, else asyncio."""
+    try:
+        import uvloop
+
+        return cast(T, uvloop.run(main))
+    except ImportError:
+        return asyncio.run(main)
+
+
+def reference_missing(kinds: Iterable[str]) -> bool:
+    """True (and says so on stderr) when the reference is wanted but not installed."""
+    if REFERENCE in kinds and reference_binary() is None:
+        print("prometheus-alertmanager not found (set GOSSAMER_REFERENCE_BINARY)", file=sys.stderr)
+        return True
+    return False
 
 
 def median(values: Iterable[float]) -> float:

@@ -76,8 +76,10 @@ from bench_lib import (
     post_alerts_request,
     read_cpu,
     reference_binary,
+    reference_missing,
     rfc3339,
     rss_bytes,
+    run_on_event_loop,
     time_requests,
     wait_cpu_idle,
 )
@@ -687,17 +689,10 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, Path | None]:
 
 def main(argv: list[str] | None = None) -> int:
     settings, json_path = parse_args(argv)
-    if REFERENCE in settings.kinds and reference_binary() is None:
-        print("prometheus-alertmanager not found (set GOSSAMER_REFERENCE_BINARY)", file=sys.stderr)
+    if reference_missing(settings.kinds):
         return 2
-    try:
-        import uvloop
-
-        runner: Any = uvloop.run
-    except ImportError:
-        runner = asyncio.run
     print(f"gossamer single-node benchmark: {', '.join(settings.kinds)}", file=sys.stderr)
-    bench = runner(run(settings))
+    bench = run_on_event_loop(run(settings))
     print(render_table(bench))
     notes = render_notes(bench)
     if notes:

@@ -52,7 +52,8 @@ from bench_lib import (
     median,
     now,
     read_cpu,
-    reference_binary,
+    reference_missing,
+    run_on_event_loop,
     wait_cpu_idle,
 )
 
@@ -328,21 +329,14 @@ def parse_args(argv: list[str] | None) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
-    if REFERENCE in settings.kinds and reference_binary() is None:
-        print("prometheus-alertmanager not found (set GOSSAMER_REFERENCE_BINARY)", file=sys.stderr)
+    if reference_missing(settings.kinds):
         return 2
-    try:
-        import uvloop
-
-        runner: Any = uvloop.run
-    except ImportError:
-        runner = asyncio.run
     print(
         f"notification throughput: {settings.groups:,} groups x 3 integrations,"
         f" {', '.join(settings.kinds)}, {os.cpu_count()} CPUs",
         file=sys.stderr,
     )
-    runs, errors = runner(run(settings))
+    runs, errors = run_on_event_loop(run(settings))
     print(report(settings, runs, rendering_cost()))
     for error in errors:
         print(f"ERROR {error}")
