@@ -54,6 +54,7 @@ from gossamer import __version__
 from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
 from receivers.http_auth import authorization, basic_authorization, secret_paths
+from receivers.http_connector import Connector
 from receivers.http_errors import describe_transport_error, go_error_op, strip_password
 from receivers.http_files import Snapshot, read_files
 from receivers.http_response import HTTPResponse, check_status
@@ -106,6 +107,7 @@ class HTTPClient:
         self._proxy, self._proxy_headers = self._parse_proxy(config.proxy_url)
         self._oauth2 = self._oauth2_source(config) if config.oauth2 is not None else None
         self._session: aiohttp.ClientSession | None = None
+        self._connector: Connector | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._refs = 1
         self._refs_lock = threading.Lock()
@@ -121,8 +123,15 @@ class HTTPClient:
         )
 
     def statistics(self) -> dict[str, int]:
-        """Counters: requests sent, transport errors, requests in flight, last status."""
-        return dict(self._stats, refs=self._refs)
+        """Counters: requests sent, transport errors, requests in flight, last status,
+        connections dialled (``dials_direct``, ``dials_happy_eyeballs``: see ``Connector``)."""
+        dials = self._connector.statistics() if self._connector is not None else {}
+        return dict(
+            self._stats,
+            refs=self._refs,
+            dials_direct=dials.get("direct", 0),
+            dials_happy_eyeballs=dials.get("happy_eyeballs", 0),
+        )
 
     def _resolve(self, path: str) -> str:
         """Config paths are relative to the config file's directory."""
@@ -157,9 +166,12 @@ class HTTPClient:
     def _get_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._session_loop is not loop:
-            connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=300)
+            # limit=0: Go's transport has no connection limit, so a slow host never
+            # holds up requests to others; idle connections live 5 minutes, as
+            # prometheus/common's IdleConnTimeout.
+            self._connector = Connector(limit=0, keepalive_timeout=300)
             self._session = aiohttp.ClientSession(
-                connector=connector,
+                connector=self._connector,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=30),
                 skip_auto_headers=("Accept", "Accept-Encoding"),
                 auto_decompress=False,

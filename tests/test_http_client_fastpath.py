@@ -1,0 +1,60 @@
+"""The HTTP client's cheap paths for the common request keep its behaviour.
+
+A notification storm sends thousands of requests at once, so the client skips
+per-request work it does not need (see ``receivers.http_connector``); these
+tests pin that the shortcuts are taken and change nothing on the wire.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from gossamer.config.model import HTTPClientConfig
+from receivers.http import HTTPClient
+from receivers.http_connector import Connector
+from tests.test_http_client_support import Recorder, async_test
+
+
+@async_test
+async def test_a_literal_ip_is_dialled_directly_and_the_connection_reused() -> None:
+    """One address needs no happy eyeballs: one dial, then keep-alive."""
+    client = HTTPClient(HTTPClientConfig())
+    with Recorder() as rec:
+        for _ in range(3):
+            response = await client.post(rec.url("/x"), b"{}", content_type="application/json")
+            assert response.status == 200
+        await rec.await_for(3)
+    stats = client.statistics()
+    await client.close()
+    assert (stats["dials_direct"], stats["dials_happy_eyeballs"]) == (1, 0)
+
+
+class _TwoAddresses(AbstractResolver):
+    """Resolves every name to a refusing address first, then the live one."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            ResolveResult(
+                hostname=host, host=ip, port=port, family=socket.AF_INET, proto=0, flags=0
+            )
+            for ip in ("127.0.0.2", "127.0.0.1")
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+@async_test
+async def test_a_host_with_several_addresses_still_gets_happy_eyeballs() -> None:
+    """Several addresses go through aiohttp's dialler, which tries the next one."""
+    connector = Connector(limit=0, resolver=_TwoAddresses())
+    async with aiohttp.ClientSession(connector=connector) as session:
+        with Recorder() as rec:
+            async with session.get(rec.url("/x", host="example.invalid")) as response:
+                assert response.status == 200
+    assert connector.statistics() == {"direct": 0, "happy_eyeballs": 1}
