@@ -6,6 +6,8 @@ Children are pre-bound where the hot path increments them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -14,6 +16,8 @@ from prometheus_client import (
     Summary,
     disable_created_metrics,
 )
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 import gossamer
 
@@ -72,6 +76,15 @@ class NodeMetrics:
             ["actor"],
             registry=r,
         )
+
+    def count_template_failures(self, read: Callable[[], float]) -> None:
+        """Expose ``gossamer_template_failures_total``, read at scrape time from ``read``
+        (the node's running total across config reloads)."""
+        self.registry.register(_CounterFromFunction(
+            "gossamer_template_failures",
+            "Templated fields that failed to render at send time (each fails its notification).",
+            read,
+        ))  # fmt: skip
 
     def _notification_metrics(self, r: CollectorRegistry) -> None:
         self.notifications = Counter(
@@ -236,3 +249,13 @@ class NodeMetrics:
             "Number of received gossip messages that have been further gossiped.",
             registry=r,
         )
+
+
+class _CounterFromFunction(Collector):
+    """A counter whose value lives elsewhere; runs on the scraping thread."""
+
+    def __init__(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        self.name, self.documentation, self.read = name, documentation, read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(self.name, self.documentation, value=self.read())

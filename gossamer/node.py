@@ -120,6 +120,8 @@ class Node:
         self.started_ns = self.clock.now_ns()
         self.log = logger.bind(node=self.name)
         self.config, self.templates = load_config(flags.config_file)
+        self._retired_template_failures = 0  # of Templates replaced by reloads
+        self.metrics.count_template_failures(self.template_failures)
         self._tree = build_tree(self.config.route)
         self._notifiers: dict[str, list[Notifier]] = {}
         self.actors: NodeActors | None = None
@@ -202,6 +204,7 @@ class Node:
             )
             return str(exc)
         old = self._notifiers
+        self._retired_template_failures = self.template_failures()
         self.templates = templates
         dispatch, inhibit = self._build(config)
         self.config = config
@@ -306,6 +309,11 @@ class Node:
         assert self.actors is not None
         result: SilencesView = await self._ask(ViewSilences, self.actors.silencer)
         return result
+
+    def template_failures(self) -> int:
+        """Fields that failed to render since start, across reloads (any thread)."""
+        current = self.templates.statistics()["failures"] if self.templates is not None else 0
+        return int(self._retired_template_failures + current)
 
     async def refresh_gauges(self) -> None:
         """Before a scrape: ``alertmanager_alerts``, ``_marked_alerts`` and ``_silences`` by state."""
