@@ -30,8 +30,9 @@ This module is the client, its redirects and the pool; the parts it is built
 from live beside it, one concept each: ``http_response`` (``HTTPResponse``,
 ``check_status``), ``http_errors`` (Go's error wording), ``http_files`` (the
 per-request snapshot of secret and TLS files), ``http_tls`` (the
-``SSLContext``), ``http_auth`` (the ``Authorization`` header) and ``oauth2``
-(client-credentials tokens). Their public names used by integrations stay
+``SSLContext``), ``http_auth`` (the ``Authorization`` header), ``oauth2``
+(client-credentials tokens) and ``http_connector`` (how new connections are
+dialled). Their public names used by integrations stay
 importable from here.
 """
 
@@ -53,7 +54,7 @@ import yarl
 from gossamer import __version__
 from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
-from receivers.http_auth import authorization, basic_authorization, secret_paths
+from receivers.http_auth import basic_authorization, credentials, secret_paths
 from receivers.http_connector import Connector
 from receivers.http_errors import describe_transport_error, go_error_op, strip_password
 from receivers.http_files import Snapshot, read_files
@@ -106,6 +107,12 @@ class HTTPClient:
         self._tls = TLSFiles(config.tls_config, self._resolve)
         self._proxy, self._proxy_headers = self._parse_proxy(config.proxy_url)
         self._oauth2 = self._oauth2_source(config) if config.oauth2 is not None else None
+        # Fixed per client (the config is frozen): which files a request reads,
+        # whether it needs TLS settings even for an http:// target.
+        self._secret_paths = secret_paths(config, self._resolve)
+        self._https_paths = self._secret_paths + self._tls.paths
+        self._https_proxy = self._proxy is not None and self._proxy.scheme == "https"
+        self._server_name = config.tls_config.server_name or None
         self._session: aiohttp.ClientSession | None = None
         self._connector: Connector | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
@@ -159,10 +166,6 @@ class HTTPClient:
         token_client = HTTPClient(token_http, self._base, user_agent=self.user_agent, gzip=True)
         return OAuth2Source(config.oauth2, token_client, self._resolve)
 
-    async def _read_secrets(self, https: bool) -> Snapshot:
-        paths = secret_paths(self.config, self._resolve) + (self._tls.paths if https else [])
-        return await asyncio.to_thread(read_files, paths) if paths else {}
-
     def _get_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._session_loop is not loop:
@@ -189,8 +192,10 @@ class HTTPClient:
         headers: Mapping[str, str] | None = None,
     ) -> HTTPResponse:
         """``notify.PostJSON`` and friends: POST ``body`` with ``content_type``."""
-        merged = {"Content-Type": content_type, **(headers or {})}
-        return await self.request("POST", url, body=body, headers=merged)
+        base = {"User-Agent": self.user_agent, "Content-Type": content_type}
+        if headers:
+            base.update(headers)
+        return await self._start("POST", url, body, base)
 
     async def request(
         self,
@@ -205,12 +210,20 @@ class HTTPClient:
         Returns any response that is not a followed redirect; raises
         ``NotifyError(retryable=True)`` on transport failure.
         """
+        base = {"User-Agent": self.user_agent}
+        if headers:
+            base.update(headers)
+        return await self._start(method, url, body, base)
+
+    async def _start(
+        self, method: str, url: str, body: bytes | None, base: dict[str, str]
+    ) -> HTTPResponse:
+        """Parse ``url`` (``yarl.URL`` values pass unchanged: ``fields.wire_url``) and go."""
         op = go_error_op(method)
         try:
             target = yarl.URL(url)
         except ValueError as exc:
             raise NotifyError(f'{op} "{strip_password(url)}": {exc}', retryable=True) from exc
-        base = {"User-Agent": self.user_agent, **(headers or {})}
         self._stats["in_flight"] += 1
         try:
             return await self._follow(op, method, target, url, body, base)
@@ -226,12 +239,12 @@ class HTTPClient:
         body: bytes | None,
         base: dict[str, str],
     ) -> HTTPResponse:
+        """Hops until a response that is not a followed redirect. ``base`` is never
+        modified: each hop adds its own ``Referer`` and ``Authorization``."""
         previous: yarl.URL | None = None
         for sent in range(1, MAX_REDIRECTS + 1):
-            headers = dict(base)
-            referer = _referer(previous, target)
-            if referer:
-                headers["Referer"] = referer
+            referer = _referer(previous, target) if previous is not None else ""
+            headers = {**base, "Referer": referer} if referer else base
             response = await self._send(op, method, target, shown, body, headers)
             location = response.headers.get("location", "")
             if not self.config.follow_redirects or not location or not _is_redirect(response):
@@ -260,16 +273,19 @@ class HTTPClient:
         body: bytes | None,
         headers: dict[str, str],
     ) -> HTTPResponse:
-        """One hop: fresh credentials, then the request itself."""
-        https = target.scheme == "https" or (
-            self._proxy is not None and self._proxy.scheme == "https"
-        )
+        """One hop: fresh credentials, then the request itself. Files are read
+        (off-loop) only when the config names some."""
+        https = self._https_proxy or target.scheme == "https"
         self._stats["requests"] += 1
         try:
-            files = await self._read_secrets(https)
-            auth = await authorization(self.config, target, files, self._resolve, self._oauth2)
+            paths = self._https_paths if https else self._secret_paths
+            files: Snapshot = await asyncio.to_thread(read_files, paths) if paths else {}
+            if self._oauth2 is not None:
+                auth: str | None = await self._oauth2.authorization(files)
+            else:
+                auth = credentials(self.config, target, files, self._resolve)
             if auth is not None:
-                headers["Authorization"] = auth
+                headers = {**headers, "Authorization": auth}
             ssl_context: ssl.SSLContext | bool = await self._tls.context(files) if https else True
             return await self._exchange(method, target, body, headers, ssl_context)
         except (TimeoutError, aiohttp.ClientError, ValueError, OSError) as exc:
@@ -286,23 +302,24 @@ class HTTPClient:
         ssl_context: ssl.SSLContext | bool,
     ) -> HTTPResponse:
         session = self._get_session()
-        server_name = self.config.tls_config.server_name or None
         if self._gzip:
             headers = {"Accept-Encoding": "gzip", **headers}
         if self._proxy_headers and target.scheme != "https":
             # aiohttp sends proxy_headers only on CONNECT; a plain-HTTP proxy
             # reads them from the request itself, as Go writes them.
             headers = {**headers, **self._proxy_headers}
+        if target.raw_user is not None or target.raw_password is not None:
+            target = target.with_user(None)
         async with session.request(
             method,
-            target.with_user(None),
+            target,
             data=body,
             headers=headers,
             allow_redirects=False,
             proxy=self._proxy,
             proxy_headers=self._proxy_headers,
             ssl=ssl_context,
-            server_hostname=server_name if target.scheme == "https" else None,
+            server_hostname=self._server_name if target.scheme == "https" else None,
         ) as resp:
             self._stats["last_status"] = resp.status
             try:

@@ -1,27 +1,24 @@
 """The ``Authorization`` header of one request hop, with prometheus/common's precedence.
 
 Go's client chains round trippers; the outermost that applies wins: an
-``oauth2`` token, else the URL's user info (``net/http``'s ``Client.send``),
-else ``basic_auth``, ``bearer_token(_file)``, ``authorization``. Credentials
-are applied on every request and every redirect hop, from the request's file
-snapshot (``receivers.http_files``). Runs on the client's asyncio loop.
+``oauth2`` token (``receivers.oauth2``, asked first by the client), else the
+URL's user info (``net/http``'s ``Client.send``), else ``basic_auth``,
+``bearer_token(_file)``, ``authorization``. Credentials are applied on every
+request and every redirect hop, from the request's file snapshot
+(``receivers.http_files``). Pure functions, run on the client's asyncio loop.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import yarl
 
 from gossamer.config.model import HTTPClientConfig
 from receivers.http_files import Snapshot, file_secret
 
-if TYPE_CHECKING:
-    from receivers.oauth2 import OAuth2Source
-
-__all__ = ["authorization", "basic_authorization", "secret_paths"]
+__all__ = ["basic_authorization", "credentials", "secret_paths"]
 
 
 def basic_authorization(username: str, password: str) -> str:
@@ -40,17 +37,12 @@ def secret_paths(config: HTTPClientConfig, resolve: Callable[[str], str]) -> lis
     return [p for p in paths if p]
 
 
-async def authorization(
-    config: HTTPClientConfig,
-    target: yarl.URL,
-    files: Snapshot,
-    resolve: Callable[[str], str],
-    oauth2: OAuth2Source | None,
+def credentials(
+    config: HTTPClientConfig, target: yarl.URL, files: Snapshot, resolve: Callable[[str], str]
 ) -> str | None:
-    """The ``Authorization`` value for one hop, or None; ``ValueError`` when a
-    secret file cannot be read or a token cannot be fetched."""
-    if oauth2 is not None:
-        return await oauth2.authorization(files)
+    """The ``Authorization`` value for one hop when there is no ``oauth2`` block
+    (the client asks ``OAuth2Source`` first), or None. Needs no I/O: the files
+    come from the hop's snapshot. ``ValueError`` when a secret file cannot be read."""
     if target.user is not None:  # net/http Client.send: URL user info first
         return basic_authorization(target.user, target.password or "")
     if config.basic_auth is not None:

@@ -8,6 +8,7 @@ verification, proxy failures, hang-ups. Pure functions, safe on any thread.
 from __future__ import annotations
 
 import asyncio
+import functools
 import traceback
 
 import aiohttp
@@ -31,6 +32,7 @@ def strip_password(url: str) -> str:
     return url.replace(f":{parsed.raw_password}@", ":***@", 1)
 
 
+@functools.lru_cache(maxsize=16)
 def go_error_op(method: str) -> str:
     """The ``Op`` of Go's ``*url.Error``: ``POST`` reads ``Post``."""
     return method[:1].upper() + method[1:].lower()

@@ -12,10 +12,11 @@ import socket
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from gossamer.config.model import HTTPClientConfig
+from gossamer import __version__
+from gossamer.config.model import Authorization, HTTPClientConfig
 from receivers.http import HTTPClient
 from receivers.http_connector import Connector
-from tests.test_http_client_support import Recorder, async_test
+from tests.test_http_client_support import Recorder, Reply, async_test
 
 
 @async_test
@@ -58,3 +59,27 @@ async def test_a_host_with_several_addresses_still_gets_happy_eyeballs() -> None
             async with session.get(rec.url("/x", host="example.invalid")) as response:
                 assert response.status == 200
     assert connector.statistics() == {"direct": 0, "happy_eyeballs": 1}
+
+
+@async_test
+async def test_every_hop_sends_its_headers_in_one_order_and_the_callers_stay_untouched() -> None:
+    """Host, the caller's headers, Referer, Authorization, Content-Length; no hop
+    inherits another's, and the mapping the integration passed is not modified."""
+    config = HTTPClientConfig(authorization=Authorization(type="GenieKey", credentials="k"))
+    extra = {"X-Request": "1", "Authorization": "placeholder"}
+    client = HTTPClient(config)
+    with Recorder() as rec:
+        rec.routes["/start"] = Reply(307, b"", {"Location": "/target"})
+        await client.post(rec.url("/start"), b"{}", content_type="application/json", headers=extra)
+        first, hop = await rec.await_for(2)
+    await client.close()
+    assert extra == {"X-Request": "1", "Authorization": "placeholder"}
+    common = [("Host", f"127.0.0.1:{rec.port}"), ("User-Agent", f"gossamer/{__version__}")]
+    common += [("Content-Type", "application/json"), ("X-Request", "1")]
+    assert first.headers == [*common, ("Authorization", "GenieKey k"), ("Content-Length", "2")]
+    assert hop.headers == [
+        *common,
+        ("Authorization", "GenieKey k"),
+        ("Referer", rec.url("/start")),
+        ("Content-Length", "2"),
+    ]
