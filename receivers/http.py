@@ -16,8 +16,9 @@ does (prometheus/common v0.38, HTTP/2 disabled as for webhooks):
   POST into a body-less GET, 307/308 resend the body, ``Referer`` is set and
   ``follow_redirects: false`` hands the 3xx back to the caller;
 * no ``Accept``/``Accept-Encoding`` headers and no decompression (Go's
-  ``DisableCompression``), 30 s connect timeout and no overall timeout (the
-  sender's flush deadline cancels the task instead);
+  ``DisableCompression``), no cookie jar (a cookie a server sets is never sent
+  back), 30 s connect timeout and no overall timeout (the sender's flush
+  deadline cancels the task instead);
 * HTTP/1.1 only: ``enable_http2`` is accepted and ignored (Alertmanager turns
   HTTP/2 off for webhooks; other integrations would negotiate h2 over TLS).
 
@@ -179,6 +180,9 @@ class HTTPClient:
                 skip_auto_headers=("Accept", "Accept-Encoding"),
                 auto_decompress=False,
                 trust_env=False,
+                # Go's http.Client without a Jar (prometheus/common sets none)
+                # never sends a cookie a response set.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
             self._session_loop = loop
         return self._session

@@ -83,3 +83,16 @@ async def test_every_hop_sends_its_headers_in_one_order_and_the_callers_stay_unt
         ("Referer", rec.url("/start")),
         ("Content-Length", "2"),
     ]
+
+
+@async_test
+async def test_cookies_a_server_sets_are_not_sent_back() -> None:
+    """Go's client has no cookie jar (prometheus/common sets none): no Cookie header."""
+    client = HTTPClient(HTTPClientConfig())
+    with Recorder() as rec:
+        rec.routes["/a"] = Reply(200, b"", {"Set-Cookie": "session=abc; Path=/"})
+        for path in ("/a", "/b"):
+            await client.post(rec.url(path, host="localhost"), b"", content_type="text/plain")
+        _, second = await rec.await_for(2)
+    await client.close()
+    assert second.header("Cookie") is None
