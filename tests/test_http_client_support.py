@@ -204,8 +204,8 @@ class ForwardProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.close()
+        if self._server is not None:  # on its loop: asyncio.Server is not thread-safe
+            self._thread.loop.call_soon_threadsafe(self._server.close)
         for writer in list(self._writers):
             self._thread.loop.call_soon_threadsafe(writer.close)
         self._thread.stop()
