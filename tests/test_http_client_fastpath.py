@@ -7,16 +7,22 @@ tests pin that the shortcuts are taken and change nothing on the wire.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import ssl
+from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from gossamer import __version__
-from gossamer.config.model import Authorization, HTTPClientConfig
+from gossamer.config.model import Authorization, HTTPClientConfig, TLSConfig
+from receivers import http_tls
 from receivers.http import HTTPClient
 from receivers.http_connector import Connector
-from tests.test_http_client_support import Recorder, Reply, async_test
+from receivers.http_tls import TLSFiles, build_ssl_context
+from tests.test_http_client_support import Recorder, Reply, async_test, make_certs
 
 
 @async_test
@@ -96,3 +102,36 @@ async def test_cookies_a_server_sets_are_not_sent_back() -> None:
         _, second = await rec.await_for(2)
     await client.close()
     assert second.header("Cookie") is None
+
+
+@async_test
+async def test_requests_needing_a_new_tls_context_at_once_share_one_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storm on a fresh https client builds one SSLContext (tens of ms of CPU each)."""
+    builds: list[bytes | None] = []
+
+    def counting(tls: TLSConfig, ca: bytes | None, cert: str, key: str) -> ssl.SSLContext:
+        builds.append(ca)
+        return build_ssl_context(tls, ca, cert, key)
+
+    monkeypatch.setattr(http_tls, "build_ssl_context", counting)
+    certs = make_certs(tmp_path)
+    client = HTTPClient(HTTPClientConfig(tls_config=TLSConfig(ca_file=str(certs.ca))))
+    with Recorder(certs.server_context()) as rec:
+        posts = [client.post(rec.url(), b"", content_type="text/plain") for _ in range(20)]
+        responses = await asyncio.gather(*posts)
+    await client.close()
+    assert [r.status for r in responses] == [200] * 20
+    assert builds == [certs.ca.read_bytes()]
+
+
+@async_test
+async def test_a_failed_tls_build_fails_every_waiting_request_and_is_retried() -> None:
+    """Waiters share the build's error; the next request tries again."""
+    tls_files = TLSFiles(TLSConfig(min_version="TLS99"), lambda path: path)
+    for _ in range(2):
+        results = await asyncio.gather(
+            *(tls_files.context({}) for _ in range(3)), return_exceptions=True
+        )
+        assert [str(r) for r in results] == ["unknown TLS version: TLS99"] * 3
