@@ -58,7 +58,7 @@ from gossamer.errors import NotifyError
 from receivers.http_auth import basic_authorization, credentials, secret_paths
 from receivers.http_connector import Connector
 from receivers.http_errors import describe_transport_error, go_error_op, strip_password
-from receivers.http_files import Snapshot, read_files
+from receivers.http_files import SharedReads, Snapshot
 from receivers.http_response import HTTPResponse, check_status
 from receivers.http_tls import TLSFiles
 from receivers.http_tls import build_ssl_context as _build_ssl_context  # noqa: F401 (email)
@@ -110,8 +110,8 @@ class HTTPClient:
         self._oauth2 = self._oauth2_source(config) if config.oauth2 is not None else None
         # Fixed per client (the config is frozen): which files a request reads,
         # whether it needs TLS settings even for an http:// target.
-        self._secret_paths = secret_paths(config, self._resolve)
-        self._https_paths = self._secret_paths + self._tls.paths
+        self._secret_files = SharedReads(secret_paths(config, self._resolve))
+        self._https_files = SharedReads(self._secret_files.paths + self._tls.paths)
         self._https_proxy = self._proxy is not None and self._proxy.scheme == "https"
         self._server_name = config.tls_config.server_name or None
         self._session: aiohttp.ClientSession | None = None
@@ -282,8 +282,8 @@ class HTTPClient:
         https = self._https_proxy or target.scheme == "https"
         self._stats["requests"] += 1
         try:
-            paths = self._https_paths if https else self._secret_paths
-            files: Snapshot = await asyncio.to_thread(read_files, paths) if paths else {}
+            reads = self._https_files if https else self._secret_files
+            files: Snapshot = await reads.snapshot() if reads.paths else {}
             if self._oauth2 is not None:
                 auth: str | None = await self._oauth2.authorization(files)
             else:

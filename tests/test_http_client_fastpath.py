@@ -18,9 +18,10 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from gossamer import __version__
 from gossamer.config.model import Authorization, HTTPClientConfig, TLSConfig
-from receivers import http_tls
+from receivers import http_files, http_tls
 from receivers.http import HTTPClient
 from receivers.http_connector import Connector
+from receivers.http_files import Snapshot, read_files
 from receivers.http_tls import TLSFiles, build_ssl_context
 from tests.test_http_client_support import Recorder, Reply, async_test, make_certs
 
@@ -135,3 +136,28 @@ async def test_a_failed_tls_build_fails_every_waiting_request_and_is_retried() -
             *(tls_files.context({}) for _ in range(3)), return_exceptions=True
         )
         assert [str(r) for r in results] == ["unknown TLS version: TLS99"] * 3
+
+
+@async_test
+async def test_requests_starting_together_share_one_read_of_the_secret_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 requests at once: one worker-thread read; the next request reads again."""
+    reads: list[list[str]] = []
+
+    def counting(paths: list[str]) -> Snapshot:
+        reads.append(list(paths))
+        return read_files(paths)
+
+    monkeypatch.setattr(http_files, "read_files", counting)
+    (tmp_path / "token").write_text("one\n")
+    client = HTTPClient(HTTPClientConfig(bearer_token_file="token"), tmp_path)
+    with Recorder() as rec:
+        posts = [client.post(rec.url(), b"", content_type="text/plain") for _ in range(20)]
+        await asyncio.gather(*posts)
+        (tmp_path / "token").write_text("two\n")
+        await client.post(rec.url(), b"", content_type="text/plain")
+        seen = await rec.await_for(21)
+    await client.close()
+    assert reads == [[str(tmp_path / "token")]] * 2
+    assert [r.header("Authorization") for r in seen] == ["Bearer one"] * 20 + ["Bearer two"]
