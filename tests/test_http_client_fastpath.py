@@ -18,6 +18,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from gossamer import __version__
 from gossamer.config.model import Authorization, HTTPClientConfig, TLSConfig
+from gossamer.errors import NotifyError
 from receivers import http_files, http_tls
 from receivers.http import HTTPClient
 from receivers.http_connector import Connector
@@ -161,3 +162,20 @@ async def test_requests_starting_together_share_one_read_of_the_secret_files(
     await client.close()
     assert reads == [[str(tmp_path / "token")]] * 2
     assert [r.header("Authorization") for r in seen] == ["Bearer one"] * 20 + ["Bearer two"]
+
+
+@async_test
+async def test_a_name_dialled_directly_still_verifies_the_certificate_for_that_name(
+    tmp_path: Path,
+) -> None:
+    """The direct dial goes to the resolved IP but checks the certificate for the URL's host."""
+    certs = make_certs(tmp_path, hosts=("localhost",))
+    client = HTTPClient(HTTPClientConfig(tls_config=TLSConfig(ca_file=str(certs.ca))))
+    with Recorder(certs.server_context()) as rec:
+        response = await client.post(rec.url(host="localhost"), b"", content_type="text/plain")
+        with pytest.raises(NotifyError, match="certificate is not valid for .127.0.0.1."):
+            await client.post(rec.url(), b"", content_type="text/plain")
+    stats = client.statistics()
+    await client.close()
+    assert response.status == 200
+    assert stats["dials_direct"] == 2
