@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 import sys
@@ -21,6 +22,11 @@ from gossamer.errors import ConfigError, GossamerError
 from gossamer.flags import FlagError, Flags, info_text, parse_flags
 from gossamer.logs import setup_logging
 from gossamer.node import Node, route_prefix
+
+#: Young-generation threshold of the cyclic garbage collector (CPython's default: 700).
+#: A notification storm allocates millions of short-lived objects; collecting every 700
+#: of them cost about a tenth of the node's CPU. Python 3.12 raised its own default too.
+GC_YOUNG_THRESHOLD = 20_000
 
 #: Flags that protect something: until gossamer implements them it refuses to start.
 PROTECTIVE_FLAGS = {
@@ -87,10 +93,23 @@ class _Server(uvicorn.Server):
                 pass
 
 
+def tune_garbage_collector() -> None:
+    """Runs once, after start-up: move the start-up objects (modules, config, parsed
+    templates, route tree) out of the collector's view with ``gc.freeze`` so no later
+    collection walks them again, and collect the young generation less often. Objects
+    frozen here are still freed by reference counting; only cycles among them that a
+    reload drops stay (once: later reloads are not frozen)."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
 async def serve(node: Node, sockets: list[socket.socket]) -> None:
     """Runs on the main loop: start the node, serve HTTP, stop on SIGTERM/SIGINT."""
     loop = asyncio.get_running_loop()
     node.start(loop)
+    tune_garbage_collector()
     config = uvicorn.Config(
         Api(node, route_prefix(node.flags)), loop="none", http="httptools", lifespan="off",
         access_log=False, log_config=None, timeout_keep_alive=75, server_header=False,
