@@ -155,9 +155,13 @@ class Dispatcher(GossamerActor):
         self._flush(group)
 
     def _flush(self, group: AggregationGroup) -> None:
+        route = group.route
+        self._send_flush(group)
+        self._schedule(group, route.group_interval)  # after the Flush is on its way
+
+    def _send_flush(self, group: AggregationGroup) -> None:
         now = self.clock.now_ns()
         route = group.route
-        self._schedule(group, route.group_interval)
         group.has_flushed = True
         alerts = group.alerts_to_flush(now)
         if not alerts:

@@ -100,8 +100,12 @@ class RealClock:
     def call_later(self, delay_s: float, callback: Callback) -> TimerHandle:
         handle = TimerHandle(time.time_ns() + max(0, int(delay_s * 1e9)), callback)
         with self._cond:
+            earliest = self._queue.next_deadline()
             self._queue.push(handle)
-            self._cond.notify()
+            # The clock thread already waits until `earliest` or sooner; waking it for a
+            # later deadline would only cost a thread switch on the caller's hot path.
+            if earliest is None or handle.deadline_ns < earliest:
+                self._cond.notify()
         return handle
 
     def stop(self) -> None:
