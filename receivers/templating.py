@@ -22,6 +22,10 @@ behind this module's small interface:
   :class:`TemplateError` worded as Go's (``template: :1:3: executing "" at
   <.Foo>: can't evaluate field Foo in type *template.Data``).
 
+Parsing as Go 1.19 parses lives in ``receivers.template_parse``, the Go wording of
+execution errors in ``receivers.template_errors``, what templates see in
+``receivers.template_data`` and their functions in ``receivers.template_funcs``.
+
 Differences from Go's engine that templates can observe are listed in
 ``tests/templates/README.md``. Templates run in gotpl's sandbox: a template
 reaches only the Go fields and methods of ``template.Data``, never a Python
@@ -37,41 +41,27 @@ from __future__ import annotations
 import glob
 import io
 import os
-import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any, NamedTuple
 
 import gotpl
 from gotpl import ExecutionBudget, HTMLTemplate, SandboxPolicy, Template
-from gotpl.parse import ParsedTemplate, parse_template
-from gotpl.parse.nodes import (
-    BlockNode,
-    BoolNode,
-    CharacterNode,
-    CommandNode,
-    DotNode,
-    FieldNode,
-    IdentifierNode,
-    IfNode,
-    ListNode,
-    NilNode,
-    NumberNode,
-    ParenthesizedNode,
-    PipeNode,
-    RangeNode,
-    StringNode,
-    TemplateCallNode,
-    VariableNode,
-    WithNode,
-)
 
 from gossamer.errors import ConfigError, GossamerError
 from receivers import gotpl_fastpath
 from receivers.payload import Data
 from receivers.template_data import DataView, view
-from receivers.template_funcs import FUNCS, ArgumentTypeError
+from receivers.template_errors import error_message
+from receivers.template_funcs import FUNCS
+from receivers.template_parse import (
+    Source,
+    called_templates,
+    defined_templates,
+    parse,
+    syntax_message,
+)
 
 __all__ = ["DEFAULT_FILES", "TemplateError", "TemplateFile", "Templates"]
 
@@ -87,10 +77,6 @@ _SANDBOX = SandboxPolicy(
 _OPTIONS: dict[str, Any] = {"functions": FUNCS, "missing_key": "zero", "sandbox": _SANDBOX}
 _CACHE_LIMIT = 512
 gotpl_fastpath.install()
-_ELSE_WITH = re.compile(r"\{\{-?\s*else\s+with\b")
-_TEMPLATE_NAME = re.compile(rb"\{\{-?\s*template\s+")
-_QUOTED = re.compile(r"'([^'\s]*)'")
-_GOTPL_PREFIX = re.compile(r"^template:\d+:\d+: ")
 
 
 class TemplateFile(NamedTuple):
@@ -104,18 +90,9 @@ class TemplateFile(NamedTuple):
     parse_name: str
 
 
-class _Source(NamedTuple):
-    """A parsed file or config field, kept to word execution errors as Go does."""
-
-    parse_name: str
-    text: bytes
-    tree: ParsedTemplate
-    file: str = ""  # the file's template name ("" for a config field)
-
-
 class _Compiled(NamedTuple):
     template: Any  # gotpl Template or HTMLTemplate
-    source: _Source
+    source: Source
     defines: frozenset[str]
 
 
@@ -140,12 +117,12 @@ class Templates:
         self._files = [f.name for f in files]
         sources: dict[str, str] = {}
         calls: list[tuple[str, str]] = []
-        self._trees: dict[str, _Source] = {}  # template name -> where it was parsed
+        self._trees: dict[str, Source] = {}  # template name -> where it was parsed
         for f in files:
-            tree = _parse(f.text, f.name, f.origin)
-            source = _Source(f.parse_name, f.text.encode(), tree, f.name)
-            self._trees |= dict.fromkeys(_defines(tree) | {f.name}, source)
-            calls += [(ref, f.origin) for ref in _calls(tree)]
+            tree = parse(f.text, f.name, f.origin)
+            source = Source(f.parse_name, f.text.encode(), tree, f.name)
+            self._trees |= dict.fromkeys(defined_templates(tree) | {f.name}, source)
+            calls += [(ref, f.origin) for ref in called_templates(tree)]
             sources.pop(f.name, None)  # a file replaces an earlier one of its name
             sources[f.name] = f.text
         for ref, origin in calls:
@@ -155,7 +132,7 @@ class Templates:
         try:
             self._text = Template.from_sources(sources, **_OPTIONS)
         except gotpl.TemplateError as exc:  # what each file alone did not show
-            raise ConfigError(f"templates: {_syntax_message(exc, '')}") from None
+            raise ConfigError(f"templates: {syntax_message(exc, '')}") from None
         # The html/template set costs ~75 ms to build; many configs never use it.
         self._html: HTMLTemplate | None = None
         self._html_lock = threading.Lock()
@@ -189,8 +166,8 @@ class Templates:
         of an undefined template."""
         if not source:
             return
-        tree = _parse(source, "", "")
-        for ref in _calls(tree) - _defines(tree):
+        tree = parse(source, "", "")
+        for ref in called_templates(tree) - defined_templates(tree):
             if ref not in self._trees:
                 raise ConfigError(f'template: :1: template "{ref}" not defined in {source!r}')
 
@@ -252,17 +229,17 @@ class Templates:
 
     def _derive(self, base: Any, cache: dict[str, _Compiled], source: str) -> _Compiled:
         try:
-            tree = _parse(source, "", "")
+            tree = parse(source, "", "")
             template = base.with_source(source, name="")
         except ConfigError as exc:
             raise TemplateError(str(exc)) from None
         except gotpl.TemplateError as exc:
-            raise TemplateError(_syntax_message(exc, "", source)) from None
+            raise TemplateError(syntax_message(exc, "", source)) from None
         self._stats["compiled"] += 1
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         compiled = _Compiled(
-            template, _Source("", source.encode(), tree), frozenset(_defines(tree))
+            template, Source("", source.encode(), tree), frozenset(defined_templates(tree))
         )
         cache[source] = compiled
         return compiled
@@ -286,7 +263,7 @@ class Templates:
             source = compiled.source if field else self._trees.get(name)
             if source is not None and self._amtool and source.file:
                 source = source._replace(parse_name=source.file)
-            raise TemplateError(_error_message(exc, source), out.getvalue()) from None
+            raise TemplateError(error_message(exc, source), out.getvalue()) from None
         except (RecursionError, ArithmeticError, ValueError, TypeError) as exc:
             self._stats["failures"] += 1
             message = f'template: :1: executing "": {exc}'
@@ -303,273 +280,3 @@ def _read(path: str) -> str:
             return fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"template file {path}: {exc}") from None
-
-
-# -- parsing and the checks Alertmanager 0.25's Go (1.19) implies -------------------------
-
-
-def _parse(text: str, name: str, origin: str) -> ParsedTemplate:
-    """Parse one file or field; raises ``ConfigError`` worded as Go's parse
-    errors (``template: NAME:LINE: ...``), prefixed by the file's ``origin``."""
-    where = f"template file {origin}: " if origin else ""
-    try:
-        m = _ELSE_WITH.search(text)  # {{else with}} came with Go 1.23
-        if m is not None:
-            line = text.count("\n", 0, m.start()) + 1
-            raise ConfigError(f"template: {name}:{line}: unexpected <with> in else")
-        tree = parse_template(text, name=name or "template", functions=FUNCS)
-        _check_ranges(tree, text.encode(), name)
-    except ConfigError as exc:
-        raise ConfigError(where + str(exc)) from None
-    except gotpl.TemplateError as exc:
-        raise ConfigError(where + _syntax_message(exc, name, text)) from None
-    return tree
-
-
-def _defines(tree: ParsedTemplate) -> set[str]:
-    return {d.name for d in tree.definitions}
-
-
-def _calls(tree: ParsedTemplate) -> set[str]:
-    return {n.name for n in _nodes(tree) if isinstance(n, TemplateCallNode)}
-
-
-def _nodes(tree: ParsedTemplate) -> Iterator[object]:
-    """Every node of the tree: statements, pipelines, commands and operands."""
-
-    def walk(lists: Iterable[ListNode | PipeNode | None]) -> Iterator[object]:
-        for item in lists:
-            if isinstance(item, PipeNode):
-                yield item
-                for command in item.commands:
-                    yield command
-                    for arg in command.arguments:
-                        yield arg
-                        if isinstance(arg, ParenthesizedNode):
-                            yield from walk([arg.pipeline])
-                continue
-            for node in item.nodes if item is not None else ():
-                yield node
-                if isinstance(node, IfNode | WithNode | RangeNode):
-                    yield from walk([node.pipeline, node.body, node.else_body])
-                elif isinstance(node, BlockNode | TemplateCallNode):
-                    yield from walk([node.pipeline])
-                    if isinstance(node, BlockNode):
-                        yield from walk([node.body])
-                elif hasattr(node, "pipeline"):
-                    yield from walk([node.pipeline])
-
-    return walk([tree.root, *(d.body for d in tree.definitions)])
-
-
-def _check_ranges(tree: ParsedTemplate, text: bytes, name: str) -> None:
-    """``range`` over an integer came with Go 1.22; Go 1.19 fails when it runs
-    one. Refused when it is visibly an integer: a number or ``len``."""
-    for node in _nodes(tree):
-        if not isinstance(node, RangeNode) or not node.pipeline.commands:
-            continue
-        first = node.pipeline.commands[-1].arguments[0]
-        if isinstance(first, NumberNode) or (
-            isinstance(first, IdentifierNode) and first.name == "len"
-        ):
-            line = text.count(b"\n", 0, node.start) + 1
-            raise ConfigError(f"template: {name}:{line}: range can't iterate over an integer")
-
-
-# -- errors in Go's words --------------------------------------------------------------------
-
-
-def _syntax_message(exc: gotpl.TemplateError, name: str, text: str = "") -> str:
-    """A parse error: ``template: NAME:LINE: problem`` in Go 1.19's words."""
-    line: int = getattr(exc, "line", 1)
-    detail = _GOTPL_PREFIX.sub("", str(exc))
-    if detail in ("missing value for command", "too many declarations in command"):
-        # Go names the action it was parsing: "missing value for if".
-        lines = text.split("\n")[:line]
-        if lines:
-            lines[-1] = lines[-1][: getattr(exc, "column", 1)]
-        m = _OPEN_ACTION.search("\n".join(lines))
-        if m is not None:
-            detail = detail.replace("command", m.group(1))
-    detail = _SYNTAX_WORDS.get(detail, detail)
-    detail = re.sub(r"^multiple definition of (.*)$", _MULTIPLE, detail)
-    detail = _QUOTED.sub(r'"\1"', _go_words(detail))  # gotpl's 'x' is Go's "x"
-    return f"template: {name}:{line}: {detail}"
-
-
-_OPEN_ACTION = re.compile(r"\{\{-?\s*(if|range|with)\b[^{]*$")
-_MULTIPLE = r'template: multiple definition of template "\1"'
-_SYNTAX_WORDS = {
-    "unexpected end": "unexpected {{end}}",
-    "unexpected else": "unexpected {{else}}",
-    "break outside range": "{{break}} outside {{range}}",
-    "continue outside range": "{{continue}} outside {{range}}",
-}
-
-
-def _error_message(exc: gotpl.TemplateError, source: _Source | None) -> str:
-    """An execution error as Go words it:
-    ``template: NAME:LINE:COL: executing "TEMPLATE" at <NODE>: problem``."""
-    if isinstance(exc, gotpl.TemplateSyntaxError):  # html/template's escaping errors
-        return _syntax_message(exc, "" if source is None else source.parse_name)
-    if not isinstance(exc, gotpl.TemplateExecutionError) or exc.position is None:
-        return f"template: {_go_words(str(exc))}"
-    detail = _go_words(exc.message)
-    template = "" if exc.template_name == "template" else exc.template_name
-    place = None if source is None else _go_node(source, exc.position, detail, exc)
-    if source is None or place is None:  # no node found: gotpl's position, no "at"
-        name = "" if source is None else source.parse_name
-        column = (exc.column or 1) - 1  # Go counts from 0
-        return f'template: {name}:{exc.line}:{column}: executing "{template}": {detail}'
-    pos, node, detail = place
-    line = source.text.count(b"\n", 0, pos) + 1
-    column = pos - (source.text.rfind(b"\n", 0, pos) + 1)
-    where = f"{source.parse_name}:{line}:{column}"
-    return f'template: {where}: executing "{template}" at <{node}>: {detail}'
-
-
-def _go_words(detail: str) -> str:
-    detail = re.sub(
-        r"^function '(and|or)' requires an argument$",
-        r"wrong number of args for \1: want at least 1 got 0",
-        detail,
-    )
-    detail = re.sub(r"^function '(\w+)' failed: ", r"error calling \1: ", detail)
-    detail = re.sub(
-        r"^(?:attribute|method) '(\w+)' is not allowed$",
-        r"can't evaluate field \1 in type string",  # a plain value's attribute, usually a string
-        detail,
-    )
-    # Only gotpl's own phrases are re-quoted: the rest may quote template data.
-    return re.sub(r"^template '(.*)' is not defined$", r'template "\1" not defined', detail)
-
-
-def _go_node(
-    source: _Source, pos: int, detail: str, exc: gotpl.TemplateExecutionError
-) -> tuple[int, str, str] | None:
-    """Where Go reports the error and the node it names: ``(position, node, detail)``.
-
-    gotpl reports the start of the command or operand it was running; Go
-    names the operand for field and argument errors, the command for errors
-    of a call, and the ``{{template}}`` action for an undefined template."""
-    nodes = list(_nodes(source.tree))
-    at = [n for n in nodes if getattr(n, "start", None) == pos]
-    if detail.startswith("can't evaluate field"):
-        for node in at:
-            if isinstance(node, FieldNode | VariableNode | ParenthesizedNode):
-                return (*_operand(node, source.text), detail)
-        for node in nodes:  # gotpl may point into the parentheses of (pipeline).Field
-            if isinstance(node, ParenthesizedNode) and node.pipeline.start == pos:
-                return (*_operand(node, source.text), detail)
-        return None
-    if detail.startswith("exceeded maximum template depth") or (
-        detail.startswith("template ") and detail.endswith(" not defined")
-    ):
-        for node in nodes:
-            if isinstance(node, TemplateCallNode) and node.start <= pos < node.end:
-                m = _TEMPLATE_NAME.match(source.text, node.start)
-                return (m.end() if m else node.start), _go_string(node), detail
-        return None
-    command = _enclosing_command(nodes, pos, detail, exc)
-    if command is None:
-        return None
-    head = command.arguments[0]
-    if detail == "non-callable command has arguments" and isinstance(
-        head, FieldNode | VariableNode
-    ):
-        got = len(command.arguments) - 1
-        detail = f"wrong number of args for {head.fields[-1]}: want 0 got {got}"
-    if isinstance(exc, ArgumentTypeError):
-        if exc.index + 1 < len(command.arguments):
-            arg = command.arguments[exc.index + 1]
-            constant = isinstance(arg, NumberNode | BoolNode | CharacterNode | StringNode)
-            if constant and exc.want == "string":
-                detail = f"expected string; found {_go_string(arg)}"
-            elif constant:
-                detail = f"can't handle {_go_string(arg)} for arg of type {exc.want}"
-            return arg.start, _go_string(arg), detail
-        return (*_operand(head, source.text), detail)  # the piped value
-    if detail.startswith("wrong number of args"):
-        if isinstance(head, IdentifierNode):
-            return head.start, head.name, detail
-        return (*_operand(head, source.text), detail)
-    return command.start, _go_string(command), detail
-
-
-def _enclosing_command(
-    nodes: list[object], pos: int, detail: str, exc: gotpl.TemplateExecutionError
-) -> CommandNode | None:
-    """The innermost command around ``pos`` calling the failing function (when
-    the error names one), else the command starting at ``pos``."""
-    m = re.match(r"(?:error calling|wrong number of args for) (\w+)", detail)
-    name = m.group(1) if m else getattr(exc, "function", "")
-    commands = [n for n in nodes if isinstance(n, CommandNode)]
-    if name:
-        calls = [c for c in commands if _callee(c.arguments[0]) == name]
-        around = [c for c in calls if c.start <= pos < c.end]
-        if around:
-            return min(around, key=lambda c: c.end - c.start)
-        pipes = [n for n in nodes if isinstance(n, PipeNode) and n.start <= pos < n.end]
-        for pipe in sorted(pipes, key=lambda p: p.end - p.start):
-            for c in pipe.commands:
-                if c in calls:
-                    return c
-    starting = [c for c in commands if c.start == pos]
-    return starting[0] if starting else None
-
-
-def _callee(node: object) -> str:
-    """The function or method a command's first operand names."""
-    if isinstance(node, IdentifierNode):
-        return node.name
-    fields = getattr(node, "fields", ())
-    return fields[-1] if fields else ""
-
-
-def _operand(node: Any, text: bytes) -> tuple[int, str]:
-    """Go's position and text for an operand: a field chain is placed at its
-    second element (the parser's chain node); for ``(pipeline).Field`` Go names
-    the last operand it evaluated inside the parentheses."""
-    if isinstance(node, ParenthesizedNode):
-        inner: Any = node
-        while isinstance(inner, ParenthesizedNode):
-            inner = inner.pipeline.commands[-1].arguments[-1]
-        return inner.start, _go_string(inner)
-    if isinstance(node, FieldNode) and len(node.fields) > 1:
-        return node.start + len(node.fields[0]) + 1, _go_string(node)
-    if isinstance(node, VariableNode) and node.fields:
-        return node.start + len(node.name.encode()), _go_string(node)
-    return node.start, _go_string(node)
-
-
-def _go_string(node: Any) -> str:
-    """``parse.Node.String()`` of Go's template parser."""
-    if isinstance(node, FieldNode):
-        return "".join("." + f for f in node.fields)
-    if isinstance(node, VariableNode):
-        return node.name + "".join("." + f for f in node.fields)
-    if isinstance(node, IdentifierNode):
-        return node.name
-    if isinstance(node, StringNode | CharacterNode):
-        return node.quoted
-    if isinstance(node, NumberNode):
-        return node.text
-    if isinstance(node, BoolNode):
-        return "true" if node.value else "false"
-    if isinstance(node, NilNode):
-        return "nil"
-    if isinstance(node, DotNode):
-        return "."
-    if isinstance(node, ParenthesizedNode):
-        return f"({_go_string(node.pipeline)})" + "".join("." + f for f in node.fields)
-    if isinstance(node, CommandNode):
-        return " ".join(_go_string(a) for a in node.arguments)
-    if isinstance(node, PipeNode):
-        decl = ", ".join(v.name for v in node.declarations)
-        head = f"{decl} {'=' if node.is_assignment else ':='} " if decl else ""
-        return head + " | ".join(_go_string(c) for c in node.commands)
-    if isinstance(node, TemplateCallNode):
-        quoted = '"' + node.name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        pipe = f" {_go_string(node.pipeline)}" if node.pipeline is not None else ""
-        return "{{template " + quoted + pipe + "}}"
-    return "?"
