@@ -27,7 +27,7 @@ from gotpl import GoFormatSpec, TemplateExecutionError
 
 from gossamer.timefmt import NS, ZERO
 from receivers.payload import FIRING, RESOLVED, AlertData, Data
-from receivers.template_funcs import (
+from receivers.template_values import (
     ArgumentTypeError,
     StringSlice,
     V,

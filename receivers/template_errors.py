@@ -31,8 +31,8 @@ from gotpl.parse.nodes import (
     VariableNode,
 )
 
-from receivers.template_funcs import ArgumentTypeError
 from receivers.template_parse import Source, all_nodes, go_words, syntax_message
+from receivers.template_values import ArgumentTypeError
 
 __all__ = ["error_message"]
 
