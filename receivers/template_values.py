@@ -1,10 +1,13 @@
-"""Go's types for template values: their names, how ``fmt`` prints them, and
-the argument checks of Go's reflect-based calls.
+"""Go's types for template values: their names, how ``fmt`` prints them, how a
+template finds their fields and methods, and the argument checks of Go's
+reflect-based calls.
 
 Templates print values with Go's ``fmt`` (``{{ . }}``, ``printf "%v"``,
 ``%+v``, ``%q``, ``%T``); :func:`go_format` reproduces it for the views of
-``receivers.template_data`` (which name their Go type in ``_GO_TYPE`` and their
-struct fields in ``_STRUCT_FIELDS``), for maps, slices and strings.
+``receivers.template_data`` and ``receivers.template_time`` (which name their Go
+type in ``_GO_TYPE`` and their struct fields in ``_STRUCT_FIELDS``), for maps,
+slices and strings. Those views derive from :class:`GoValue`, whose lookup
+(:func:`member`) knows only the Go type's fields and methods.
 :func:`string_arg` and :func:`string_list` accept a parameter only when its Go
 type fits, failing with :class:`ArgumentTypeError` worded as Go's.
 
@@ -14,6 +17,8 @@ Everything here is pure and runs on the rendering caller's thread.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from collections.abc import Iterator
 
 from gotime import Month, Weekday
 from gotpl import HTML, GoFormatSpec, TemplateExecutionError
@@ -21,10 +26,14 @@ from gotpl import HTML, GoFormatSpec, TemplateExecutionError
 __all__ = [
     "V",
     "ArgumentTypeError",
+    "GoMethod",
+    "GoStruct",
+    "GoValue",
     "StringSlice",
     "format_string",
     "go_format",
     "go_quote",
+    "member",
     "no_field",
     "string_arg",
     "string_list",
@@ -184,3 +193,86 @@ def string_list(value: object, index: int = 0) -> list[str]:
     ):
         return list(value)  # type: ignore[arg-type]
     raise ArgumentTypeError("[]string", value, index)
+
+
+# -- fields and methods, as Go's reflection finds them -----------------------------------
+
+
+class GoMethod:
+    """A Go method value that takes arguments (``.Labels.Remove``, ``.StartsAt.Format``).
+
+    It carries its signature, so the engine checks arity without inspecting a
+    fresh bound method per notification, and is unhashable, so the engine does
+    not cache it (which would keep old views alive)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, owner: object, name: str) -> None:
+        self.__self__ = owner
+        self.__name__ = name
+        self._call = getattr(owner, name)
+        self.__signature__ = _signature(type(owner), name)
+
+    def __call__(self, *args: object) -> object:
+        try:
+            return self._call(*args)
+        except ArgumentTypeError as exc:
+            exc.function = exc.function or self.__name__
+            raise
+
+
+_SIGNATURES: dict[tuple[type, str], inspect.Signature] = {}
+
+
+def _signature(cls: type, name: str) -> inspect.Signature:
+    """The method's signature without ``self``, computed once per class."""
+    sig = _SIGNATURES.get((cls, name))
+    if sig is None:
+        full = inspect.signature(getattr(cls, name))
+        sig = full.replace(parameters=list(full.parameters.values())[1:])
+        _SIGNATURES[(cls, name)] = sig
+    return sig
+
+
+def member(value: object, name: str) -> object:
+    """Go's field or method ``name`` of a view: a method without arguments is
+    called now (Go calls it during the lookup), one with arguments becomes a
+    :class:`GoMethod`; any other name is Go's ``can't evaluate field`` error."""
+    cls = type(value)
+    if name in cls._METHODS:  # type: ignore[attr-defined]
+        return getattr(value, name)()
+    if name in cls._ARG_METHODS:  # type: ignore[attr-defined]
+        return GoMethod(value, name)
+    if name in cls._FIELDS:  # type: ignore[attr-defined]
+        return getattr(value, name)
+    raise no_field(name, value)
+
+
+class GoValue:
+    """What every view shares: Go's ``%v`` for ``{{ . }}`` and ``printf``, and
+    a lookup that knows only the Go type's fields and methods."""
+
+    __slots__ = ()
+    _GO_TYPE = ""
+    _FIELDS: tuple[str, ...] | frozenset[str] = ()
+    _METHODS: frozenset[str] = frozenset()
+    _ARG_METHODS: frozenset[str] = frozenset()
+
+    def __go_format__(self, spec: GoFormatSpec) -> str:
+        return go_format(self, spec)
+
+    def __str__(self) -> str:
+        return go_format(self, V)
+
+    __gotemplate_lookup__ = member
+
+
+class GoStruct(GoValue):
+    """A Go struct: ``go_format`` prints its ``_STRUCT_FIELDS`` in order."""
+
+    __slots__ = ()
+    _STRUCT_FIELDS: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[object]:
+        # The engine ranges over anything iterable; Go refuses a struct.
+        raise TemplateExecutionError(f"range can't iterate over {self}")

@@ -16,7 +16,8 @@ import pytest
 from gossamer.errors import ConfigError
 from receivers.payload import Data
 from receivers.template_case import _LOWER_SIMPLE, _UPPER_SIMPLE, title, to_lower, to_upper
-from receivers.template_data import GoDuration, view
+from receivers.template_data import view
+from receivers.template_time import GoDuration
 from receivers.templating import TemplateError, Templates
 from tests.templates import DATASETS, HERE, corpus, dataset
 
