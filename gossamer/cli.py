@@ -19,7 +19,8 @@ from loguru import logger
 
 from gossamer.api.app import Api
 from gossamer.errors import ConfigError, GossamerError
-from gossamer.flags import FlagError, Flags, info_text, parse_flags
+from gossamer.flag_parser import FlagError, info_text, parse_flags
+from gossamer.flags import Flags
 from gossamer.logs import setup_logging
 from gossamer.node import Node, route_prefix
 

@@ -13,16 +13,9 @@ import pytest
 
 from gossamer import ALERTMANAGER_COMPAT_VERSION, __version__
 from gossamer.errors import GossamerError
-from gossamer.flags import (
-    FlagError,
-    Flags,
-    help_text,
-    info_text,
-    parse_duration,
-    parse_flags,
-    parse_go_duration,
-    version_text,
-)
+from gossamer.flag_parser import FlagError, help_text, info_text, parse_flags, version_text
+from gossamer.flag_values import parse_duration, parse_go_duration
+from gossamer.flags import Flags
 
 MiB = 1024 * 1024
 MIN_INT64 = -(2**63)
