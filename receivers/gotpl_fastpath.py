@@ -4,9 +4,10 @@ Profiling a burst of notifications showed a quarter of template time in two plac
 gotpl's sandbox that redo the same work on every lookup and every render:
 
 * ``ValueAdapter._sandboxed_lookup`` calls ``inspect.getattr_static(value,
-  "__gotemplate_lookup__")`` for each field of each value (~15 µs). Every view of
-  ``receivers.template_data`` defines that hook on its class, so the answer depends only
-  on the type: it is looked up once per type here and called directly. A type without a
+  "__gotemplate_lookup__")`` for each field of each value (~15 µs). Every Go value
+  gossamer hands templates (``receivers.template_values.GoValue`` and subclasses: the
+  ``template.Data`` views, times, durations) has that hook on its class, so the answer
+  depends only on the type: it is looked up once per type here and called directly. A type without a
   plain-function hook (str, int, …) goes through gotpl's own code as before.
 * ``_execution_function_registry`` rebuilds the function table (builtins + ours) on every
   render when a sandbox is set. For a given (format mode, functions, sandbox) the table is
