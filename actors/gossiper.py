@@ -95,8 +95,11 @@ class Gossiper(GossamerActor):
             self.log.opt(exception=exc).error("journaling {} nflog entries failed", len(entries))
             done = [BranchDone(d.flush_id, False, f"nflog journal: {exc}") for d in done]
         dispatcher = self.dispatcher()
-        for message in done:
-            dispatcher.tell(message)
+        try:
+            for message in done:
+                dispatcher.tell(message)
+        except pykka.ActorDeadError:
+            self.log.debug("dispatcher stopped; {} flushes not reported", len(done))
 
     def _persist_and_publish(self, entries: list[Entry]) -> None:
         if self.storage is not None:
@@ -141,10 +144,7 @@ class Gossiper(GossamerActor):
         if self._timer is not None:
             self._timer.cancel()
         if self._unreported:
-            try:
-                self._commit_records()
-            except pykka.ActorDeadError:
-                pass  # the dispatcher stopped first; the entries are journaled
+            self._commit_records()
         if self.storage is not None:
             self.maintain()
             self.storage.close()
