@@ -50,10 +50,20 @@ def _available(kind: str) -> bool:
     if importlib.util.find_spec(module) is None:
         return False
     try:
-        return hasattr(importlib.import_module(module), cls)
+        loaded = importlib.import_module(module)
     except ImportError as exc:  # a module that cannot load is not supported; say why
         logger.warning("integration {} unavailable: {}", kind, exc)
         return False
+    # Libraries a module imports only when its first notifier is built (botocore for SNS).
+    missing = [name for name in getattr(loaded, "LAZY_REQUIREMENTS", ()) if not _installed(name)]
+    if missing:
+        logger.warning("integration {} unavailable: {} not installed", kind, ", ".join(missing))
+        return False
+    return hasattr(loaded, cls)
+
+
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
 
 
 #: Integration kinds gossamer can send; configs using others are refused at load.

@@ -34,27 +34,15 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import threading
-import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import Any
 
-import botocore.session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import (
-    AssumeRoleCredentialFetcher,
-    Credentials,
-    DeferredRefreshableCredentials,
-    ReadOnlyCredentials,
-)
-from botocore.exceptions import BotoCoreError, ClientError
-
 from gossamer.alert import Alert
-from gossamer.config.model import HTTPClientConfig, SigV4Config, SNSConfig
+from gossamer.config.model import HTTPClientConfig, SNSConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.fields import Renderer, go_query, go_url, key_hash, wire_url
@@ -64,7 +52,6 @@ from receivers.payload import build_data
 __all__ = ["SNSNotifier", "error_message", "publish_body"]
 
 INTEGRATION = "sns"
-CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_SMS_BYTES = 1600
 #: aws-sdk-go's DefaultRetryer: 3 retries, 30 ms (throttling: 500 ms) base delay.
@@ -148,109 +135,16 @@ def error_message(body: bytes) -> tuple[str, str]:
     return found["Code"], found["Message"]
 
 
-def sign(url: str, body: bytes, credentials: Any, region: str, moment: datetime) -> dict[str, str]:
-    """The headers SigV4 adds (``X-Amz-Date``, ``Authorization``, maybe a session token)
-    for a POST of ``body``; content-length, content-type, host and x-amz-date are signed."""
-    stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    headers = {"Content-Length": str(len(body)), "Content-Type": CONTENT_TYPE, "X-Amz-Date": stamp}
-    if credentials.token:
-        headers["X-Amz-Security-Token"] = credentials.token
-    request = AWSRequest(method="POST", url=url, data=body, headers=headers)
-    request.context["timestamp"] = stamp
-    auth = SigV4Auth(credentials, "sns", region)
-    string_to_sign = auth.string_to_sign(request, auth.canonical_request(request))
-    signed = auth.signed_headers(auth.headers_to_sign(request))
-    headers["Authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={auth.scope(request)}, SignedHeaders={signed}, "
-        f"Signature={auth.signature(string_to_sign, request)}"
-    )
-    del headers["Content-Length"], headers["Content-Type"]
-    return headers
+#: Imported lazily (by ``_sigv4``); receivers.build checks that it is installed.
+LAZY_REQUIREMENTS = ("botocore",)
 
 
-_NO_CREDENTIALS = (
-    "NoCredentialProviders: no valid providers in chain. Deprecated.\n"
-    "\tFor verbose messaging see aws.Config.CredentialsChainVerboseErrors"
-)
+def _sigv4() -> ModuleType:
+    """``receivers.sigv4``, imported when the first SNS notifier is built: botocore costs
+    ~70 ms and several MiB, which nodes without SNS receivers never pay."""
+    from receivers import sigv4
 
-
-class CredentialSource:
-    """SigV4 credentials and region as aws-sdk-go's session finds them.
-
-    Static ``access_key``/``secret_key`` when both are set; otherwise the
-    default chain (environment, shared files with ``profile``, container and
-    instance roles) through a botocore session; with ``role_arn``, temporary
-    credentials from STS ``AssumeRole``, refreshed before they expire (0.25
-    assumes the role anew for every notification). Lookups run in worker
-    threads; botocore errors become retryable ``NotifyError``s.
-    """
-
-    def __init__(self, sigv4: SigV4Config) -> None:
-        self.sigv4 = sigv4
-        self._static = bool(sigv4.access_key and sigv4.secret_key)
-        self._lock = threading.Lock()
-        self._session: botocore.session.Session | None = None
-        self._credentials: Any = None
-
-    def __repr__(self) -> str:
-        kind = "static" if self._static else "chain"
-        role = f" role={self.sigv4.role_arn}" if self.sigv4.role_arn else ""
-        return f"<CredentialSource {kind}{role} resolved={self._credentials is not None}>"
-
-    async def region(self) -> str:
-        """``sigv4.region``, else the session's (environment or profile)."""
-        if self.sigv4.region:
-            return self.sigv4.region
-        return await asyncio.to_thread(self._session_region)
-
-    async def get(self) -> Any:
-        """Frozen credentials (``access_key``, ``secret_key``, ``token``) for one signature."""
-        if self._static and not self.sigv4.role_arn:
-            return ReadOnlyCredentials(self.sigv4.access_key, self.sigv4.secret_key, None, None)
-        return await asyncio.to_thread(self._frozen)
-
-    def _get_session(self) -> botocore.session.Session:
-        if self._session is None:
-            session = botocore.session.Session(profile=self.sigv4.profile or None)
-            if self.sigv4.region:
-                session.set_config_variable("region", self.sigv4.region)
-            self._session = session
-        return self._session
-
-    def _session_region(self) -> str:
-        with self._lock:
-            try:
-                return str(self._get_session().get_config_variable("region") or "")
-            except BotoCoreError:
-                return ""
-
-    def _frozen(self) -> Any:
-        with self._lock:
-            try:
-                if self._credentials is None:
-                    self._credentials = self._resolve()
-                return self._credentials.get_frozen_credentials()
-            except (BotoCoreError, ClientError) as exc:
-                raise NotifyError(str(exc), retryable=True) from exc
-
-    def _resolve(self) -> Any:
-        session = self._get_session()
-        if self._static:
-            base = Credentials(self.sigv4.access_key, self.sigv4.secret_key)
-        else:
-            base = session.get_credentials()
-        if base is None:
-            raise NotifyError(_NO_CREDENTIALS, retryable=True)
-        if not self.sigv4.role_arn:
-            return base
-        fetcher = AssumeRoleCredentialFetcher(
-            session.create_client,
-            base,
-            self.sigv4.role_arn,
-            # aws-sdk-go's stscreds names the session after the current time in ns.
-            extra_args={"RoleSessionName": str(time.time_ns())},
-        )
-        return DeferredRefreshableCredentials(fetcher.fetch_credentials, "assume-role")
+    return sigv4
 
 
 class SNSNotifier:
@@ -283,7 +177,7 @@ class SNSNotifier:
         self._templates = templates
         self._now, self._sleep = now, sleep
         self._rng = rng or random.Random()
-        self._credentials = CredentialSource(config.sigv4)
+        self._credentials = _sigv4().CredentialSource(config.sigv4)
         pool = pool if pool is not None else DEFAULT_POOL
         # 0.25 hands aws-sdk-go no HTTP client: http_config is not used.
         self._client = client if client is not None else pool.acquire(HTTPClientConfig(), base_dir)
@@ -324,11 +218,11 @@ class SNSNotifier:
         """One SDK ``Publish`` call: the request and the SDK's own retries."""
         for retry in range(SDK_RETRIES + 1):
             credentials = await self._credentials.get()
-            headers = sign(url, body, credentials, region, self._now())
+            headers = _sigv4().sign(url, body, credentials, region, self._now())
             self._stats["requests"] += 1
             try:
                 response = await self._client.post(
-                    wire_url(url), body, content_type=CONTENT_TYPE, headers=headers
+                    wire_url(url), body, content_type=_sigv4().CONTENT_TYPE, headers=headers
                 )
             except NotifyError as exc:
                 error = NotifyError(

@@ -11,7 +11,8 @@ import pytest
 
 from gossamer.errors import NotifyError
 from receivers.http import HTTPClientPool
-from receivers.sns import SNSNotifier, endpoint, error_message, sign
+from receivers.sigv4 import sign
+from receivers.sns import SNSNotifier, endpoint, error_message
 from tests.fakes2.common import GROUP_HASH, context, load, make_alert
 from tests.fakes2.server import ServiceServer
 from tests.fakes2.services import SNS, sns_error, verify_sigv4
