@@ -27,7 +27,8 @@ import msgspec
 
 from cluster.silence_index import SilenceIndex, SilencesView, State, api_state, state_at
 from gossamer.errors import GossamerError, MatcherError, ValidationError
-from gossamer.labels import go_quote, is_valid_label_name
+from gossamer.gostrconv import go_quote
+from gossamer.labels import is_valid_label_name
 from gossamer.matchers import Matcher, MatchType, compile_regex, new_matcher
 from gossamer.timefmt import NS
 

@@ -36,7 +36,7 @@ from gossamer import ALERTMANAGER_COMPAT_VERSION, __version__
 from gossamer.errors import GossamerError
 from gossamer.flag_values import PARSERS
 from gossamer.flags import FLAGS, Flag, Flags
-from gossamer.labels import go_quote
+from gossamer.gostrconv import go_quote
 
 __all__ = ["FlagError", "help_text", "info_text", "parse_flags", "version_text"]
 

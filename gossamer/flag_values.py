@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from gossamer.labels import go_quote
+from gossamer.gostrconv import go_quote
 from gossamer.logs import LOG_FORMATS, LOG_LEVELS
 
 __all__ = ["PARSERS", "MiB", "parse_duration", "parse_go_duration"]

@@ -14,6 +14,8 @@ import fnv_c
 import msgspec
 import xxhash
 
+from gossamer.gostrconv import go_quote
+
 LabelSet = Mapping[str, str]
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
@@ -86,39 +88,6 @@ def fingerprint_hex(fp: int) -> str:
 def alert_hash(labels: LabelSet) -> int:
     """The nflog hash of an alert: xxhash64 (seed 0) of the signature bytes (state.md §1.2)."""
     return xxhash.xxh64_intdigest(_signature_bytes(labels))
-
-
-_GO_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\t": "\\t",
-    "\r": "\\r",
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\v": "\\v",
-}
-
-
-def go_quote(value: str) -> str:
-    """Go's ``%q`` / ``strconv.Quote`` of a string."""
-    out = ['"']
-    for ch in value:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            if code < 0x80:
-                out.append(f"\\x{code:02x}")
-            elif code <= 0xFFFF:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 
-from receivers.fields import go_quote
+from gossamer.gostrconv import go_quote
 
 __all__ = ["AddressError", "parse_address_list"]
 

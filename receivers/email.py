@@ -47,9 +47,10 @@ from loguru import logger
 from gossamer.alert import Alert
 from gossamer.config.model import EmailConfig, TLSConfig
 from gossamer.errors import NotifyError
+from gossamer.gostrconv import go_quote
 from receivers.address import AddressError, parse_address_list
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, Templates, go_os_error, go_quote
+from receivers.fields import Renderer, Templates, go_os_error
 from receivers.http import HTTPClientPool, _build_ssl_context
 from receivers.mime import build_message
 from receivers.payload import build_data

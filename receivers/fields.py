@@ -32,6 +32,7 @@ import yarl
 from loguru import logger
 
 from gossamer.errors import NotifyError
+from gossamer.gostrconv import go_quote
 from receivers.payload import Data
 
 __all__ = [
@@ -208,28 +209,6 @@ def go_url(base: str, path_suffix: str = "", query: Iterable[tuple[str, str]] | 
     if parts.fragment:
         out += "#" + parts.fragment
     return out
-
-
-_CONTROL_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_CONTROL_ESCAPES |= {"\v": "\\v", "\\": "\\\\", '"': '\\"'}
-
-
-def go_quote(text: str) -> str:
-    """``strconv.Quote``: Go's ``%q`` of a string (printable runes kept as they are)."""
-    out = ['"']
-    for ch in text:
-        if ch in _CONTROL_ESCAPES:
-            out.append(_CONTROL_ESCAPES[ch])
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def redact_url_error(exc: NotifyError, method: str, url: str) -> NotifyError:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from gossamer.config.model import EmailConfig
+from gossamer.gostrconv import go_quote
 from receivers import smtp_encoding
-from receivers.fields import Renderer, go_quote
+from receivers.fields import Renderer
 
 __all__ = ["build_message", "q_encode", "rfc1123z"]
 

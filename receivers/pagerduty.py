@@ -31,8 +31,9 @@ from gossamer.alert import Alert
 from gossamer.api.gojson import encode_line
 from gossamer.config.model import PagerdutyConfig
 from gossamer.errors import NotifyError
+from gossamer.gostrconv import go_quote
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, go_quote, key_hash, read_secret, truncate_runes, wire_url
+from receivers.fields import Renderer, key_hash, read_secret, truncate_runes, wire_url
 from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse, check_status
 from receivers.payload import RESOLVED, Data, build_data
 

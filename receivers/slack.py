@@ -23,9 +23,10 @@ from gossamer.alert import Alert
 from gossamer.api.gojson import encode_line
 from gossamer.config.model import SlackAction, SlackConfig
 from gossamer.errors import NotifyError
+from gossamer.gostrconv import go_quote
 from receivers.base import NotificationContext
 from receivers.common import JSONNotifier
-from receivers.fields import Renderer, go_os_error, go_quote, go_trim_space, truncate_runes
+from receivers.fields import Renderer, go_os_error, go_trim_space, truncate_runes
 from receivers.http import check_status
 
 __all__ = ["SlackNotifier"]

@@ -26,13 +26,13 @@ from gotpl import HTML, GoFormatSpec
 from gotpl.runtime.gofmt import sprintf
 
 from gossamer.errors import MatcherError
+from gossamer.gostrconv import go_quote
 from gossamer.matchers import compile_regex
 from receivers.template_case import title, to_lower, to_upper
 from receivers.template_values import (
     ArgumentTypeError,
     StringSlice,
     go_format,
-    go_quote,
     string_arg,
     string_list,
     type_name,

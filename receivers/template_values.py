@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from gotime import Month, Weekday
 from gotpl import HTML, GoFormatSpec, TemplateExecutionError
 
+from gossamer.gostrconv import go_quote
+
 __all__ = [
     "V",
     "ArgumentTypeError",
@@ -41,8 +43,6 @@ __all__ = [
 ]
 
 V = GoFormatSpec("v", "", None, None)
-_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", "\t": r"\t"}
-_ESCAPES |= {"\v": r"\v", "\\": r"\\", '"': r"\""}
 _PRIMITIVE_TYPES = {bool: "bool", int: "int", float: "float64", str: "string"}
 
 
@@ -64,25 +64,6 @@ def type_name(value: object) -> str:
         if isinstance(value, kind):
             return name
     return "[]interface {}" if isinstance(value, list | tuple) else type(value).__name__
-
-
-def go_quote(text: str, *, ascii_only: bool = False) -> str:
-    """``strconv.Quote`` (``QuoteToASCII`` with ``ascii_only``)."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ch.isprintable() and not (ascii_only and code > 0x7E):
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def format_string(text: str, spec: GoFormatSpec) -> str:

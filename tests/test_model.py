@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from gossamer.alert import Alert, merge, overlaps, sort_for_notification
+from gossamer.gostrconv import go_quote
 from gossamer.labels import (
     alert_hash,
     fingerprint,
     fingerprint_hex,
-    go_quote,
     label_set_before,
     label_set_string,
 )

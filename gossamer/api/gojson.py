@@ -32,7 +32,7 @@ from typing import Any
 
 import msgspec
 
-from gossamer.labels import go_quote
+from gossamer.gostrconv import go_quote
 
 __all__ = [
     "GoEOF",

@@ -24,7 +24,7 @@ from gossamer.api import http
 from gossamer.api.http import Request, Response
 from gossamer.api.mime import MimeError, negotiates_json, parse_media_type
 from gossamer.api.urls import escaped_path, path_clean, unescape_path
-from gossamer.labels import go_quote
+from gossamer.gostrconv import go_quote
 
 Operation = Callable[[Request], Awaitable[Response]]
 

@@ -29,7 +29,8 @@ from gossamer.api.gotime import (
 )
 from gossamer.api.models import Decoded, PostableAlert
 from gossamer.api.urls import is_request_uri
-from gossamer.labels import all_valid_names, canonical, go_quote, is_valid_label_name
+from gossamer.gostrconv import go_quote
+from gossamer.labels import all_valid_names, canonical, is_valid_label_name
 from gossamer.timefmt import ZERO
 
 __all__ = ["Batch", "FrameworkReject", "NilAlert", "decode_body", "validate_batch"]

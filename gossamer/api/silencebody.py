@@ -22,7 +22,7 @@ from gossamer.api.errors import FrameworkReject, parse_failed, read_document
 from gossamer.api.godecode import field_named
 from gossamer.api.gojson import JSONNumber, JSONObject, go_kind
 from gossamer.api.gotime import DateTimeError, format_millis, is_openapi_datetime, parse_datetime
-from gossamer.labels import go_quote
+from gossamer.gostrconv import go_quote
 
 __all__ = ["PostedMatcher", "PostedSilence", "decode_silence"]
 

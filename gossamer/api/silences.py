@@ -23,7 +23,7 @@ from gossamer.api.gotime import format_millis
 from gossamer.api.http import Request, Response
 from gossamer.api.silencebody import PostedSilence, decode_silence
 from gossamer.errors import GossamerError, MatcherError
-from gossamer.labels import go_quote
+from gossamer.gostrconv import go_quote
 from gossamer.matchers import parse_matcher
 
 __all__ = ["SilenceApi", "SilenceBackend", "gettable"]
