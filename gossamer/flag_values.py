@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gossamer.config.scalars import parse_prom_duration
+from gossamer.errors import ConfigError
 from gossamer.gostrconv import go_quote
 from gossamer.logs import LOG_FORMATS, LOG_LEVELS
 
@@ -79,29 +81,13 @@ def _go_duration_ns(text: str) -> int:
     return -total if negative else total
 
 
-_MODEL_DURATION = re.compile(
-    r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?\Z"
-)
-_MODEL_UNITS_MS = (365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1)
-
-
 def parse_duration(text: str) -> float:
-    """Prometheus ``model.ParseDuration`` ("15s", "1h30m", "2d", "0"), in seconds.
-
-    The syntax of durations in ``alertmanager.yml``; units run from ``y`` down to
-    ``ms``, each at most once and in that order. Raises ``ValueError``.
-    """
-    if text == "0":
-        return 0.0
-    if text == "":
-        raise ValueError("empty duration string")
-    match = _MODEL_DURATION.match(text)
-    if match is None:
-        raise ValueError(f"not a valid duration string: {go_quote(text)}")
-    ms = sum(int(n) * unit for n, unit in zip(match.groups(), _MODEL_UNITS_MS, strict=True) if n)
-    if ms * 1_000_000 >= _NS_LIMIT:
-        raise ValueError("duration out of range")
-    return ms / 1000
+    """Prometheus ``model.ParseDuration`` ("15s", "1h30m", "2d", "0"), in seconds: the
+    config's parser (``gossamer.config.scalars``), raising ``ValueError`` for flags."""
+    try:
+        return parse_prom_duration(text)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 _DEC = r"[0-9](?:_?[0-9])*"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from gossamer.errors import ConfigError
+from gossamer.gostrconv import go_quote
 
 SECRET = "<secret>"
 _MS = {
@@ -46,7 +47,7 @@ def parse_prom_duration(text: str) -> float:
         raise ConfigError("empty duration string")
     m = _PROM_DURATION.match(text)
     if m is None:
-        raise ConfigError(f'not a valid duration string: "{text}"')
+        raise ConfigError(f"not a valid duration string: {go_quote(text)}")
     total_ms = 0
     for digits, unit in zip(m.groups(), ("y", "w", "d", "h", "m", "s", "ms"), strict=True):
         if digits is None:
