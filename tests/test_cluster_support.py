@@ -111,10 +111,19 @@ class MemoryCluster:
         self.states.append(state)
         self.registries.append(registry)
 
-    def start(self, n: int) -> MemoryCluster:
+    def start(self, n: int, settle_limit_s: float = 10.0) -> MemoryCluster:
+        """Start ``n`` peers, then run until every peer lists all of them (at most
+        ``settle_limit_s`` of virtual time): news of a join reaches the peers other than
+        the seed at the next probe, so with some seeds after more than a second."""
         for _ in range(n):
             self.add()
+        deadline = self.clock.now_ns() + int(settle_limit_s * 1e9)
+        while not self._everyone_knows_everyone() and self.clock.now_ns() < deadline:
+            self.run(0.05)
         return self
+
+    def _everyone_knows_everyone(self) -> bool:
+        return all(len(peer.members()) == len(self.peers) for peer in self.peers)
 
     def run(self, seconds: float) -> None:
         self.clock.advance(seconds)
