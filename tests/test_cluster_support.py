@@ -113,8 +113,9 @@ class MemoryCluster:
 
     def start(self, n: int, settle_limit_s: float = 10.0) -> MemoryCluster:
         """Start ``n`` peers, then run until every peer lists all of them (at most
-        ``settle_limit_s`` of virtual time): news of a join reaches the peers other than
-        the seed at the next probe, so with some seeds after more than a second."""
+        ``settle_limit_s`` of virtual time). Peers started at the same instant can miss the
+        seed's publication of a join made before they subscribed to it, and then learn it
+        at the next probe: with some seeds after more than a second."""
         for _ in range(n):
             self.add()
         deadline = self.clock.now_ns() + int(settle_limit_s * 1e9)
