@@ -19,7 +19,7 @@ from gossamer.config.model import HTTPClientConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
 from receivers.fields import Renderer, Templates, redact_url_error, wire_url
-from receivers.http import DEFAULT_POOL, HTTPClientPool, HTTPResponse
+from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, HTTPResponse
 from receivers.payload import build_data
 
 __all__ = [
@@ -51,14 +51,14 @@ def truncate_in_bytes(text: str, limit: int) -> tuple[str, bool]:
 
 class JSONNotifier:
     """Skeleton of an integration that POSTs one JSON document per notification
-    (Slack, Discord, Webex, Telegram). Subclasses set ``integration`` and
+    (Slack, Discord, Webex, Telegram, VictorOps, MS Teams). Subclasses set ``integration`` and
     implement ``notify``; ``notify`` and ``close`` run on the node's asyncio loop.
     ``config`` is the integration's config struct (it has ``send_resolved`` and
     ``http_config``).
 
     The HTTP client comes from ``pool`` (shared by every integration with an
-    equal ``http_config``); the notifier holds one reference and ``close``
-    releases it.
+    equal ``http_config``) unless tests inject one; the notifier holds one
+    reference and ``close`` releases it.
     """
 
     integration = ""
@@ -71,6 +71,7 @@ class JSONNotifier:
         base_dir: str | os.PathLike[str] = ".",
         pool: HTTPClientPool | None = None,
         templates: Templates | None = None,
+        client: HTTPClient | None = None,
     ) -> None:
         self.config = config
         self.index = index
@@ -78,7 +79,8 @@ class JSONNotifier:
         self.templates = templates
         self.base_dir = Path(base_dir)
         http_config: HTTPClientConfig = config.http_config
-        self._client = (pool if pool is not None else DEFAULT_POOL).acquire(http_config, base_dir)
+        pool = pool if pool is not None else DEFAULT_POOL
+        self._client = client if client is not None else pool.acquire(http_config, base_dir)
         self._stats = {"notifications": 0, "failures": 0, "last_status": 0}
 
     def __repr__(self) -> str:

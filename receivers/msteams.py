@@ -17,10 +17,6 @@ a user file can still replace them.
 
 from __future__ import annotations
 
-import os
-import urllib.parse
-from typing import Any
-
 import msgspec
 
 from gossamer.alert import Alert
@@ -28,9 +24,10 @@ from gossamer.api.gojson import encode_line
 from gossamer.config.model import MSTeamsConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
-from receivers.fields import Renderer, read_secret, redact_url_error, wire_url
-from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
-from receivers.payload import RESOLVED, build_data
+from receivers.common import JSONNotifier
+from receivers.fields import read_secret
+from receivers.http import check_status
+from receivers.payload import RESOLVED
 
 __all__ = ["MSTeamsNotifier"]
 
@@ -49,7 +46,7 @@ class _MessageCard(msgspec.Struct):
     theme_color: str = msgspec.field(name="themeColor")
 
 
-class MSTeamsNotifier:
+class MSTeamsNotifier(JSONNotifier):
     """``msteams_configs[index]`` of one receiver; implements ``receivers.base.Notifier``.
 
     ``notify`` runs on the node's asyncio loop; ``webhook_url_file`` is read in
@@ -57,72 +54,29 @@ class MSTeamsNotifier:
     """
 
     integration = INTEGRATION
-
-    def __init__(
-        self,
-        config: MSTeamsConfig,
-        index: int,
-        *,
-        base_dir: str | os.PathLike[str] = ".",
-        pool: HTTPClientPool | None = None,
-        templates: Any = None,
-        client: HTTPClient | None = None,
-    ) -> None:
-        self.config = config
-        self.index = index
-        self.send_resolved = config.send_resolved
-        self._base = base_dir
-        self._templates = templates
-        pool = pool if pool is not None else DEFAULT_POOL
-        self._client = client if client is not None else pool.acquire(config.http_config, base_dir)
-        self._stats = {"notifications": 0, "failures": 0, "last_status": 0}
-
-    def __repr__(self) -> str:
-        s = self._stats
-        host = urllib.parse.urlsplit(self.config.webhook_url).hostname or "url_file"
-        return (
-            f"<MSTeamsNotifier msteams[{self.index}] host={host} sent={s['notifications']}"
-            f" failed={s['failures']} last_status={s['last_status']}>"
-        )
-
-    def statistics(self) -> dict[str, int]:
-        """Notifications attempted, failures, and the last HTTP status seen."""
-        return dict(self._stats)
+    config: MSTeamsConfig
 
     async def notify(self, ctx: NotificationContext, alerts: list[Alert]) -> None:
         """Post one card for ``alerts``; raises ``NotifyError`` on failure."""
         self._stats["notifications"] += 1
         try:
-            data = build_data(ctx, alerts)
-            tmpl = Renderer(self._templates, data)
+            tmpl = self.renderer(ctx, alerts)
             title, text, summary = (tmpl(self.config.title), tmpl(self.config.text),
                                     tmpl(self.config.summary))  # fmt: skip
             tmpl.check()
             url = self.config.webhook_url
             if not url:
                 wrap = "read webhook_url_file"
-                url = await read_secret(self._base, self.config.webhook_url_file, wrap)
+                url = await read_secret(self.base_dir, self.config.webhook_url_file, wrap)
             card = _MessageCard(
                 context="http://schema.org/extensions",
                 type="MessageCard",
                 title=title,
                 summary=summary,
                 text=text,
-                theme_color=COLOR_RESOLVED if data.status == RESOLVED else COLOR_FIRING,
+                theme_color=COLOR_RESOLVED if tmpl.data.status == RESOLVED else COLOR_FIRING,
             )
-            await self._post(url, encode_line(card))
+            check_status(await self.post_json(url, encode_line(card)))
         except NotifyError:
             self._stats["failures"] += 1
             raise
-
-    async def _post(self, url: str, body: bytes) -> None:
-        try:
-            response = await self._client.post(wire_url(url), body, content_type="application/json")
-        except NotifyError as exc:  # notify.RedactURL: the webhook URL is a secret
-            raise redact_url_error(exc, "POST", url) from exc
-        self._stats["last_status"] = response.status
-        check_status(response)
-
-    async def close(self) -> None:
-        """Release the HTTP client (its connections close with the last user)."""
-        await self._client.close()

@@ -21,25 +21,20 @@ reports it as retryable and so repeats it until the flush deadline.
 
 from __future__ import annotations
 
-import os
-import urllib.parse
-from typing import Any
-
 from gossamer.alert import Alert
 from gossamer.api.gojson import encode_line
 from gossamer.config.model import VictorOpsConfig
 from gossamer.errors import NotifyError
 from receivers.base import NotificationContext
+from receivers.common import JSONNotifier
 from receivers.fields import (
     Renderer,
     go_url,
     key_hash,
     read_secret,
-    redact_url_error,
     truncate_runes,
-    wire_url,
 )
-from receivers.http import DEFAULT_POOL, HTTPClient, HTTPClientPool, check_status
+from receivers.http import check_status
 from receivers.payload import RESOLVED, Data, build_data
 
 __all__ = ["VictorOpsNotifier"]
@@ -50,7 +45,7 @@ TRIGGER, RECOVERY = "CRITICAL", "RECOVERY"
 ALLOWED_WHILE_FIRING = frozenset({"INFO", "WARNING", "CRITICAL"})
 
 
-class VictorOpsNotifier:
+class VictorOpsNotifier(JSONNotifier):
     """``victorops_configs[index]`` of one receiver; implements ``receivers.base.Notifier``.
 
     ``notify`` runs on the node's asyncio loop; the key file is read in a
@@ -58,37 +53,7 @@ class VictorOpsNotifier:
     """
 
     integration = INTEGRATION
-
-    def __init__(
-        self,
-        config: VictorOpsConfig,
-        index: int,
-        *,
-        base_dir: str | os.PathLike[str] = ".",
-        pool: HTTPClientPool | None = None,
-        templates: Any = None,
-        client: HTTPClient | None = None,
-    ) -> None:
-        self.config = config
-        self.index = index
-        self.send_resolved = config.send_resolved
-        self._base = base_dir
-        self._templates = templates
-        pool = pool if pool is not None else DEFAULT_POOL
-        self._client = client if client is not None else pool.acquire(config.http_config, base_dir)
-        self._stats = {"notifications": 0, "failures": 0, "last_status": 0}
-
-    def __repr__(self) -> str:
-        s = self._stats
-        host = urllib.parse.urlsplit(self.config.api_url).hostname or ""
-        return (
-            f"<VictorOpsNotifier victorops[{self.index}] host={host} sent={s['notifications']}"
-            f" failed={s['failures']} last_status={s['last_status']}>"
-        )
-
-    def statistics(self) -> dict[str, int]:
-        """Notifications attempted, failures, and the last HTTP status seen."""
-        return dict(self._stats)
+    config: VictorOpsConfig
 
     async def notify(self, ctx: NotificationContext, alerts: list[Alert]) -> None:
         """Send one event for ``alerts``; raises ``NotifyError`` on failure."""
@@ -97,14 +62,7 @@ class VictorOpsNotifier:
             data = build_data(ctx, alerts)
             url = await self._url(data)
             body = self._payload(data, key_hash(ctx.group_key))
-            try:
-                response = await self._client.post(
-                    wire_url(url), body, content_type="application/json"
-                )
-            except NotifyError as exc:  # notify.RedactURL: the path holds the API key
-                raise redact_url_error(exc, "POST", url) from exc
-            self._stats["last_status"] = response.status
-            check_status(response)
+            check_status(await self.post_json(url, body))  # redacted: the path holds the key
         except NotifyError:
             self._stats["failures"] += 1
             raise
@@ -113,15 +71,15 @@ class VictorOpsNotifier:
         api_key = self.config.api_key
         if not api_key:
             wrap = "failed to read API key from file"
-            api_key = await read_secret(self._base, self.config.api_key_file, wrap)
-        tmpl = Renderer(self._templates, data)
+            api_key = await read_secret(self.base_dir, self.config.api_key_file, wrap)
+        tmpl = Renderer(self.templates, data, integration=INTEGRATION)
         url = go_url(self.config.api_url, f"{api_key}/{tmpl(self.config.routing_key)}")
         tmpl.check("templating error")
         return url
 
     def _payload(self, data: Data, entity_id: str) -> bytes:
         cfg = self.config
-        tmpl = Renderer(self._templates, data)
+        tmpl = Renderer(self.templates, data, integration=INTEGRATION)
         message_type = tmpl(cfg.message_type)
         state_message = tmpl(cfg.state_message)
         if data.status == RESOLVED:
@@ -141,7 +99,3 @@ class VictorOpsNotifier:
             message[key] = tmpl(source)
             tmpl.check("templating error")
         return encode_line(message)
-
-    async def close(self) -> None:
-        """Release the HTTP client (its connections close with the last user)."""
-        await self._client.close()
