@@ -171,6 +171,8 @@ def figures(
     result["all_s"] = max(0.0, max(every) - due)
     result["first_s"] = max(0.0, min(every) - first_due)
     result["cpu_ms_per_notification"] = server_cpu * 1000 / len(every)
+    # The node idles through group_wait, so its CPU went into the burst itself.
+    result["cores_busy"] = server_cpu / max(result["all_s"], 1e-3)
     result["other_cpu_share"] = other_share
     return result
 
@@ -312,7 +314,11 @@ def report(s: Settings, runs: dict[str, list[dict[str, Any]]], render: dict[str,
     for kind, results in runs.items():
         spread = ", ".join(f"{r['all_s']:.3f}" for r in results)
         extra = Counter({n: sum(r[f"{n}_extra"] for r in results) for n in INTEGRATIONS})
-        lines.append(f"{kind}: runs (all delivered, s): {spread}; surplus deliveries {dict(extra)}")
+        cores = ", ".join(f"{r['cores_busy']:.2f}" for r in results)
+        lines.append(
+            f"{kind}: runs (all delivered, s): {spread}; cores busy during the burst: {cores};"
+            f" surplus deliveries {dict(extra)}"
+        )
         share = max((r["other_cpu_share"] for r in results), default=0.0)
         if share > OTHER_LOAD_WARNING:
             lines.append(

@@ -20,4 +20,5 @@ def test_bench_notify_delivers_every_notification_of_a_small_storm() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all 15 delivered after due" in done.stdout
     assert "surplus deliveries {'webhook': 0, 'slack': 0, 'email': 0}" in done.stdout
+    assert "cores busy during the burst" in done.stdout
     assert "rendering cost per notification" in done.stdout
