@@ -82,6 +82,7 @@ from bench_lib import (
     rss_bytes,
     wait_cpu_idle,
 )
+from bench_report import Metric, ratio_of, render_table
 
 SIZE = 3  # nodes per cluster
 BATCH = 64
@@ -150,35 +151,6 @@ class Settings:
             dup_groups=200,
             quick=True,
         )
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One table row. `target` is (">=" or "<=", bound) on the ratio gossamer/reference, or
-    ("==", value) on gossamer's own figure."""
-
-    key: str
-    label: str
-    unit: str
-    digits: int
-    target: tuple[str, float] | None = None
-
-    def met(self, ratio: float | None, gossamer: float | None) -> bool | None:
-        """Whether the target is met (None when there is no target or nothing to judge)."""
-        if self.target is None:
-            return None
-        op, bound = self.target
-        if op == "==":
-            return None if gossamer is None else gossamer == bound
-        if ratio is None:
-            return None
-        return ratio >= bound if op == ">=" else ratio <= bound
-
-    def target_text(self) -> str:
-        if self.target is None:
-            return ""
-        op, bound = self.target
-        return f"gossamer = {bound:g}" if op == "==" else f"{op} {bound:g}"
 
 
 def metrics(s: Settings) -> list[Metric]:
@@ -864,48 +836,6 @@ async def run(settings: Settings) -> Bench:
 # --------------------------------------------------------------------------- output
 
 
-def ratio_of(bench: Bench, key: str) -> float | None:
-    ref = bench.results.get(REFERENCE, {}).get(key)
-    gos = bench.results.get(GOSSAMER, {}).get(key)
-    if ref is None or gos is None or ref == 0:
-        return None
-    return gos / ref
-
-
-def render_table(bench: Bench) -> str:
-    rows: list[tuple[str, ...]] = [
-        ("metric", "unit", "reference", "gossamer", "ratio", "target", "met")
-    ]
-    for m in metrics(bench.settings):
-        figures = []
-        for kind in (REFERENCE, GOSSAMER):
-            value = bench.results.get(kind, {}).get(m.key)
-            figures.append("n/a" if value is None else f"{value:,.{m.digits}f}")
-        ratio = ratio_of(bench, m.key)
-        met = m.met(ratio, bench.results.get(GOSSAMER, {}).get(m.key))
-        rows.append(
-            (
-                m.label,
-                m.unit,
-                *figures,
-                "n/a" if ratio is None else f"{ratio:.3f}",
-                m.target_text(),
-                {True: "yes", False: "NO", None: ""}[met],
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def kind_notes(s: Settings, r: dict[str, Any]) -> list[str]:
     notes = []
     runs = r.get("ingest_runs", [])
@@ -1020,7 +950,7 @@ def meta(settings: Settings) -> dict[str, Any]:
 def write_json(path: Path, bench: Bench) -> None:
     rows = {}
     for m in metrics(bench.settings):
-        ratio = ratio_of(bench, m.key)
+        ratio = ratio_of(bench.results, m.key)
         figures = {kind: bench.results.get(kind, {}).get(m.key) for kind in KINDS}
         rows[m.key] = {"label": m.label, "unit": m.unit, **figures, "ratio": ratio}
         rows[m.key].update(target=m.target, met=m.met(ratio, figures[GOSSAMER]))
@@ -1062,7 +992,7 @@ def main(argv: list[str] | None = None) -> int:
         runner = asyncio.run
     say(f"gossamer three-node cluster benchmark: {', '.join(settings.kinds)}")
     bench = runner(run(settings))
-    print(render_table(bench))
+    print(render_table(metrics(bench.settings), bench.results))
     print("\n" + render_notes(bench))
     if json_path is not None:
         write_json(json_path, bench)

@@ -56,9 +56,7 @@ from typing import Any
 
 from bench_lib import (
     BLAST_LIMIT,
-    GOSSAMER,
     KINDS,
-    REFERENCE,
     REPO_ROOT,
     Blast,
     HttpClient,
@@ -83,6 +81,7 @@ from bench_lib import (
     time_requests,
     wait_cpu_idle,
 )
+from bench_report import Metric, ratio_of, render_table
 from bench_silences import inhibit_rules_yaml, phase_silenced_get, phase_silenced_ingest
 
 BATCH = 64
@@ -137,28 +136,10 @@ class Settings:
         return self.alerts * 5
 
 
-@dataclass(frozen=True)
-class Metric:
-    """One table row: how to label and format it, and the gossamer/reference target."""
-
-    key: str
-    label: str
-    unit: str
-    digits: int
-    target: tuple[str, float] | None = None  # (">=" or "<=", ratio)
-    section: str = NODE
-
-    def met(self, ratio: float | None) -> bool | None:
-        """Whether `ratio` meets the target (None when there is no target or ratio)."""
-        if self.target is None or ratio is None:
-            return None
-        op, bound = self.target
-        return ratio >= bound if op == ">=" else ratio <= bound
-
-
 def metrics(s: Settings) -> list[Metric]:
-    """The rows of the result table for this run's sections, labelled with its sizes."""
-    return [m for m in all_metrics(s) if m.section in s.sections]
+    """The rows of the result table for this run's sections, labelled with its sizes
+    (rows without a section are the original node figures)."""
+    return [m for m in all_metrics(s) if (m.section or NODE) in s.sections]
 
 
 def all_metrics(s: Settings) -> list[Metric]:
@@ -471,50 +452,6 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def ratio_of(bench: Bench, key: str) -> float | None:
-    """gossamer / reference for one metric, when both were measured."""
-    ref = bench.results.get(REFERENCE, {}).get(key)
-    gos = bench.results.get(GOSSAMER, {}).get(key)
-    if ref is None or gos is None or ref == 0:
-        return None
-    return gos / ref
-
-
-def render_table(bench: Bench) -> str:
-    """The result table: both figures, the ratio, and whether each target is met."""
-    rows: list[tuple[str, ...]] = [
-        ("metric", "unit", "reference", "gossamer", "ratio", "target", "met")
-    ]
-    for m in metrics(bench.settings):
-        figures = []
-        for kind in (REFERENCE, GOSSAMER):
-            value = bench.results.get(kind, {}).get(m.key)
-            figures.append("n/a" if value is None else f"{value:,.{m.digits}f}")
-        ratio = ratio_of(bench, m.key)
-        met = m.met(ratio)
-        rows.append(
-            (
-                m.label,
-                m.unit,
-                *figures,
-                "n/a" if ratio is None else f"{ratio:.3f}",
-                "" if m.target is None else f"{m.target[0]} {m.target[1]}",
-                {True: "yes", False: "NO", None: ""}[met],
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def render_notes(bench: Bench) -> str:
     """Sanity figures under the table: spread of repeated runs, CPU shares, GET sizes, errors."""
     lines, warnings = [], []
@@ -634,7 +571,7 @@ def write_json(path: Path, bench: Bench) -> None:
     """All figures, per-sample timings, ratios and target verdicts as JSON."""
     rows = {}
     for m in metrics(bench.settings):
-        ratio = ratio_of(bench, m.key)
+        ratio = ratio_of(bench.results, m.key)
         figures = {kind: bench.results.get(kind, {}).get(m.key) for kind in KINDS}
         rows[m.key] = {"label": m.label, "unit": m.unit, **figures, "ratio": ratio}
         rows[m.key].update(target=m.target, met=m.met(ratio))
@@ -693,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"gossamer single-node benchmark: {', '.join(settings.kinds)}", file=sys.stderr)
     bench = run_on_event_loop(run(settings))
-    print(render_table(bench))
+    print(render_table(metrics(bench.settings), bench.results))
     notes = render_notes(bench)
     if notes:
         print("\n" + notes)
