@@ -95,7 +95,16 @@ def same_requests(
     def shape(r: Recorded) -> tuple[Any, ...]:
         return (r.method, r.path, r.query, r.version, r.header_dict(ignore=ignore), r.body)
 
-    assert [shape(r) for r in ours] == [shape(r) for r in theirs]
+    mine, reference = [shape(r) for r in ours], [shape(r) for r in theirs]
+    differing = [
+        f"#{i}: ours {a!r}\n    theirs {b!r}"
+        for i, (a, b) in enumerate(zip(mine, reference, strict=False))
+        if a != b
+    ]
+    assert mine == reference, (
+        f"{len(mine)} requests from gossamer, {len(reference)} from the reference; "
+        + "\n".join(differing)
+    )
 
 
 @dataclass
