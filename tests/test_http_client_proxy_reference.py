@@ -23,11 +23,11 @@ from gossamer.timefmt import wall_ns
 from receivers.base import NotificationContext
 from receivers.http import HTTPClientPool
 from receivers.webhook import WebhookNotifier
+from tests.fakes2.reference import ReferenceAlertmanager
 from tests.test_http_client_support import ForwardProxy, async_test, refused_port
 from tests.test_webhook_reference import (
     BINARY,
     EXTERNAL_URL,
-    AlertmanagerProcess,
     logfmt,
     posted,
     to_alert,
@@ -49,7 +49,7 @@ CASES: dict[str, tuple[str, bytes | None]] = {
 class Reference:
     """The running reference and the proxy URL each case uses."""
 
-    def __init__(self, am: AlertmanagerProcess, proxies: dict[str, str]) -> None:
+    def __init__(self, am: ReferenceAlertmanager, proxies: dict[str, str]) -> None:
         self.am = am
         self.proxies = proxies
 
@@ -89,7 +89,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
             "routes": [{"matchers": [f'scenario="{n}"'], "receiver": n} for n in CASES],
         }
         workdir: Path = tmp_path_factory.mktemp("am")
-        am = AlertmanagerProcess({"route": route, "receivers": receivers}, workdir)
+        am = ReferenceAlertmanager(
+            {"route": route, "receivers": receivers}, workdir, log_level="info"
+        )
         try:
             am.post_alerts([posted(name, {"alertname": "P"}) for name in CASES])
             yield Reference(am, proxies)

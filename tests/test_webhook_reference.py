@@ -11,23 +11,15 @@ compared with the reference's log lines.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import random
 import re
-import shutil
-import subprocess
-import threading
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 import pytest
-import yaml
 
 from gossamer.alert import Alert, sort_for_notification
 from gossamer.config.model import WebhookConfig
@@ -38,6 +30,7 @@ from receivers.base import NotificationContext
 from receivers.http import HTTPClientPool
 from receivers.payload import build_data, truncate_alerts, webhook_body
 from receivers.webhook import WebhookNotifier
+from tests.fakes2.reference import BINARY, EXTERNAL_URL, ReferenceAlertmanager, logfmt, ts
 from tests.test_http_client_support import (
     Recorded,
     Recorder,
@@ -49,8 +42,6 @@ from tests.test_http_client_support import (
 
 pytestmark = pytest.mark.reference
 
-BINARY = shutil.which(os.environ.get("GOSSAMER_REFERENCE_BINARY", "prometheus-alertmanager"))
-EXTERNAL_URL = "http://am.example:9093/sub"
 SEED = random.randrange(1 << 32)
 
 
@@ -68,12 +59,6 @@ class Scenario:
     @property
     def path(self) -> str:
         return f"/am/{self.name}"
-
-
-def ts(delta: timedelta, nanos: str = "123456789") -> str:
-    """An RFC 3339 UTC time ``delta`` from now with a chosen fraction."""
-    moment = datetime.now(UTC) + delta
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + nanos + "Z"
 
 
 def posted(scenario: str, labels: dict[str, str], **fields: Any) -> dict[str, Any]:
@@ -208,92 +193,10 @@ def redirect_routes(rec: Recorder) -> dict[str, Reply]:
     }
 
 
-class AlertmanagerProcess:
-    """The reference binary on a loopback port chosen by the kernel, log lines collected."""
-
-    def __init__(self, config: dict[str, Any], workdir: Path) -> None:
-        assert BINARY is not None
-        (workdir / "am.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-        self._proc = subprocess.Popen(
-            [
-                BINARY,
-                f"--config.file={workdir / 'am.yml'}",
-                "--web.listen-address=127.0.0.1:0",
-                "--cluster.listen-address=",
-                f"--storage.path={workdir / 'data'}",
-                f"--web.external-url={EXTERNAL_URL}",
-                "--web.route-prefix=/",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "TZ": "UTC"},
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        line = self.wait_line(lambda ln: 'msg="Listening on"' in ln, timeout=30)
-        self.address = logfmt(line)["address"]
-
-    def _read(self) -> None:
-        assert self._proc.stderr is not None
-        for line in self._proc.stderr:
-            with self._cond:
-                self.lines.append(line.rstrip("\n"))
-                self._cond.notify_all()
-
-    def wait_line(self, predicate: Any, timeout: float = 20) -> str:
-        """The first log line matching ``predicate``, waiting for it to be written."""
-        found: queue.SimpleQueue[str] = queue.SimpleQueue()
-
-        def match() -> bool:
-            for line in self.lines:
-                if predicate(line):
-                    found.put(line)
-                    return True
-            return self._proc.poll() is not None
-
-        with self._cond:
-            self._cond.wait_for(match, timeout=timeout)
-        if found.empty():
-            raise AssertionError("reference log line not found:\n" + "\n".join(self.lines[-20:]))
-        return found.get()
-
-    def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
-        req = urllib.request.Request(
-            f"http://{self.address}/api/v2/alerts",
-            data=json.dumps(alerts).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            assert resp.status == 200
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._reader.join(timeout=10)
-        if self._proc.stderr is not None:
-            self._proc.stderr.close()
-
-
-_LOGFMT = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
-
-
-def logfmt(line: str) -> dict[str, str]:
-    """go-kit logfmt fields; quoted values use JSON-compatible escapes."""
-    return {k: json.loads(v) if v.startswith('"') else v for k, v in _LOGFMT.findall(line)}
-
-
 @dataclass
 class Reference:
     rec: Recorder
-    am: AlertmanagerProcess
+    am: ReferenceAlertmanager
     transport_urls: dict[str, str]
 
     def captured(self, scenario: Scenario) -> Recorded:
@@ -364,7 +267,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reference]:
             "refused": f"http://user:pw@127.0.0.1:{port}/x?tok=1",
             "unknownca": tls_rec.url("/x"),
         }
-        am = AlertmanagerProcess(_config(rec, transport_urls), tmp_path_factory.mktemp("am"))
+        am = ReferenceAlertmanager(
+            _config(rec, transport_urls), tmp_path_factory.mktemp("am"), log_level="info"
+        )
         try:
             batch = [a for s in SCENARIOS.values() for a in s.alerts]
             failing = [*FAILING, *MISSING_FILES, *REDIRECTING, *transport_urls]

@@ -29,11 +29,11 @@ from gossamer.timefmt import wall_ns
 from receivers.base import NotificationContext, Notifier
 from receivers.build import build_notifiers
 from receivers.http import HTTPClientPool
+from tests.fakes2.reference import ReferenceAlertmanager
 from tests.test_http_client_support import Recorded, Recorder
 from tests.test_webhook_reference import (
     BINARY,
     EXTERNAL_URL,
-    AlertmanagerProcess,
     logfmt,
     posted,
     to_alert,
@@ -84,7 +84,7 @@ class Reference:
     workdir: Path
     global_config: dict[str, Any] = field(default_factory=dict)
     templates_files: list[str] = field(default_factory=list)
-    am: AlertmanagerProcess | None = None
+    am: ReferenceAlertmanager | None = None
 
     def config(self) -> dict[str, Any]:
         receivers: list[dict[str, Any]] = [{"name": "blackhole"}]
@@ -122,7 +122,7 @@ class Reference:
 
     def start(self) -> Reference:
         """Start the reference and post every case's alerts in one batch."""
-        self.am = AlertmanagerProcess(self.config(), self.workdir)
+        self.am = ReferenceAlertmanager(self.config(), self.workdir, log_level="info")
         self.am.post_alerts([a for case in self.cases.values() for a in case.alerts])
         return self
 

@@ -39,9 +39,16 @@ def ts(delta: timedelta, nanos: str = "123456789") -> str:
 
 
 class ReferenceAlertmanager:
-    """``prometheus-alertmanager`` with ``config`` (a dict), until ``stop``."""
+    """``prometheus-alertmanager`` with ``config`` (a dict), until ``stop``: on a loopback
+    port chosen by the kernel, its log lines collected (``log_level`` as the flag)."""
 
-    def __init__(self, config: dict[str, Any], workdir: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        config: dict[str, Any],
+        workdir: Path,
+        env: dict[str, str] | None = None,
+        log_level: str = "debug",
+    ):
         assert BINARY is not None
         (workdir / "am.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
         self.lines: list[str] = []
@@ -55,7 +62,7 @@ class ReferenceAlertmanager:
                 f"--storage.path={workdir / 'data'}",
                 f"--web.external-url={EXTERNAL_URL}",
                 "--web.route-prefix=/",
-                "--log.level=debug",
+                f"--log.level={log_level}",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
